@@ -1,0 +1,1 @@
+"""The bundled Alliance dataset (JSON files); see README.md in this folder."""

@@ -1,0 +1,1 @@
+"""alliance: query the Renault–Nissan–Mitsubishi Alliance dataset."""

@@ -1,0 +1,3 @@
+from alliancecli.cli import run
+
+run()

@@ -1,0 +1,171 @@
+"""The ``alliance`` command: a typer app, run so that no input ends in a traceback."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from . import loader
+from .errors import AllianceError
+
+HELP = """Query the Renault–Nissan–Mitsubishi Alliance: sales, EVs, stakes, timeline, plants.
+
+Every figure comes from a curated dataset with the exact quote behind it (--cite).
+
+Examples:
+
+  alliance sales --year 2017
+
+  alliance timeline --from 2010
+
+  alliance sales -f csv | csvstat
+"""
+
+app = typer.Typer(
+    name="alliance",
+    help=HELP,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class State:
+    """Global options, set by the root callback before any command runs."""
+
+    data: str | None = None
+    debug: bool = os.environ.get("ALLIANCE_DEBUG", "") not in ("", "0")
+
+    @classmethod
+    def data_dir(cls) -> loader.DataDir:
+        return loader.resolve(cls.data)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"alliance {version('alliancecli')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option(
+        "--version", "-V", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False,
+    data: Annotated[str | None, typer.Option(
+        "--data", envvar="ALLIANCE_DATA", metavar="DIR", show_default=False,
+        help="Read the dataset from DIR (laid out like the bundled data/) instead.")] = None,
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="Show a traceback on errors (also ALLIANCE_DEBUG=1).")] = False,
+) -> None:
+    State.data = data
+    State.debug = State.debug or debug
+
+
+def _register() -> None:
+    from .commands import sales
+
+    sales.register(app)
+
+
+_register()
+
+
+def _quiet_stdout() -> None:
+    """After the reader has gone, point stdout at /dev/null so the exit flush stays silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _error(message: str) -> None:
+    from .output import strip_controls
+
+    try:
+        print(f"alliance: error: {strip_controls(message)}", file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return its exit code (0 ok, 1 data or runtime error, 2 usage, 130 Ctrl-C)."""
+    for stream in (sys.stdout, sys.stderr):
+        # A table on a latin-1 or ascii stream degrades to '?' instead of crashing.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+    try:
+        code = _run(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader left (| head, | true): end quietly, and keep the exit flush quiet too.
+        _quiet_stdout()
+        return 1
+    return code
+
+
+def _run(argv: list[str] | None) -> int:
+    from typer import Abort, Exit
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+    command = typer.main.get_command(app)
+    try:
+        rv = command.main(args=argv, prog_name="alliance", standalone_mode=False)
+        return rv if isinstance(rv, int) else 0
+    except Exit as e:
+        return e.exit_code
+    except (KeyboardInterrupt, Abort):
+        _error_newline()
+        return 130
+    except NoArgsIsHelpError as e:
+        if e.format_message():  # rich help has printed itself already
+            print(e.format_message())
+        return 0
+    except ClickException as e:
+        _error(e.format_message() + _hint(e))
+        return e.exit_code
+    except BrokenPipeError:
+        raise
+    except AllianceError as e:
+        if State.debug:
+            raise
+        _error(str(e))
+        return e.exit_code
+    except RecursionError:
+        if State.debug:
+            raise
+        _error("input nested too deeply")
+        return 1
+    except Exception as e:
+        if State.debug:
+            raise
+        _error(f"internal error: {type(e).__name__}: {e} (run with --debug for a traceback; "
+               "this is a bug, please report it)")
+        return 1
+
+
+def _hint(e: Exception) -> str:
+    ctx = getattr(e, "ctx", None)
+    if ctx is None:
+        return ""
+    return f" (see '{ctx.command_path} --help')"
+
+
+def _error_newline() -> None:
+    try:
+        print(file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Thin command modules: parse options, load records, run a query, emit the report."""

@@ -1,0 +1,69 @@
+"""``alliance sales``: group sales per member and year, with computed stats."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+from ..options import FromOpt, ToOpt, YearOpt, with_output
+from ..output import Options, emit
+
+
+class By(str, enum.Enum):
+    member = "member"
+    year = "year"
+
+
+def _complete_members(incomplete: str) -> list[str]:
+    from ..cli import State
+    from ..loader import load_sales
+    from ..text import fold
+
+    try:
+        names = [m.name for m in load_sales(State.data_dir()).members]
+    except Exception:  # completion must never fail loudly
+        return []
+    return [n for n in names if fold(n).startswith(fold(incomplete))]
+
+
+@with_output(chart=True)
+def sales(
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    member: Annotated[list[str] | None, typer.Option(
+        "--member", "-m", show_default=False, autocompletion=_complete_members,
+        help="Only this member (repeatable; case, accents and prefixes forgiven).")] = None,
+    by: Annotated[By, typer.Option(
+        "--by", help="member: a row per member and year; year: a row per year with "
+                     "like-for-like growth.")] = By.member,
+    summary: Annotated[bool, typer.Option(
+        "--summary", help="One row for the range: start, end, CAGR and the peak year.")] = False,
+    *,
+    out: Options,
+) -> None:
+    """Group sales per member and year, with shares, growth, like-for-like growth and CAGR.
+
+    Examples:
+
+      alliance sales --year 2017
+
+      alliance sales --by year --from 2014
+
+      alliance sales --member nissan --member renault -f csv
+
+      alliance sales --summary
+    """
+    from ..cli import State
+    from ..loader import load_sales
+    from ..queries import sales as q
+
+    data = load_sales(State.data_dir())
+    query = q.summary if summary else q.by_year if by is By.year else q.by_member
+    emit(query(data, year, from_, to, member or ()), out)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sales")(sales)

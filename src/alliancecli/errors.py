@@ -1,0 +1,39 @@
+"""One error hierarchy: pure code raises these, the CLI turns them into one line and an exit code."""
+
+from __future__ import annotations
+
+
+class AllianceError(Exception):
+    """Base of every error the tool reports to a person."""
+
+    exit_code = 1
+
+
+class DataError(AllianceError):
+    """A data file is missing, unreadable or off the schema (exit 1)."""
+
+    exit_code = 1
+
+    def __init__(self, file: str, message: str, record: str | None = None,
+                 field: str | None = None) -> None:
+        self.file = file
+        self.record = record
+        self.field = field
+        where = file
+        if record is not None:
+            where += f": {record}"
+        if field is not None:
+            where += f": field '{field}'"
+        super().__init__(f"{where}: {message}")
+
+
+class QueryError(AllianceError):
+    """A value that can never match, or options that contradict each other (exit 2)."""
+
+    exit_code = 2
+
+
+class RefusalError(AllianceError):
+    """The tool refuses to act, e.g. an export target already exists (exit 1)."""
+
+    exit_code = 1

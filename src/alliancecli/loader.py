@@ -1,0 +1,579 @@
+"""Read each data file once, validate it, and return typed records.
+
+Every problem becomes a DataError naming the file, the record and the field, so a person
+editing a data file can fix it without reading this code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .dates import PartialDate
+from .errors import DataError
+from .records import (
+    FLAGS,
+    Aggregate,
+    Entity,
+    Event,
+    EvData,
+    Member,
+    Milestone,
+    Model,
+    Plant,
+    PlantsData,
+    Provenance,
+    Sale,
+    SalesData,
+    Source,
+    Stake,
+    StakesData,
+    Statement,
+    TimelineData,
+    Total,
+)
+
+SCHEMA_VERSION = 1
+AREAS = ("sales", "ev", "stakes", "timeline", "plants")
+MAX_BYTES = 256 * 1024 * 1024
+"""A data file larger than this is refused before it is read."""
+MAX_INT_DIGITS = 20
+
+TAGS = frozenset({
+    "ownership", "governance", "ev", "partnership", "plant", "leadership", "sales",
+    "strategy", "investment", "product", "research", "purchasing",
+})
+KINDS = frozenset({"event", "plan"})
+SUBJECT_TYPES = frozenset({"alliance", "company", "model", "other"})
+EV_METRICS = frozenset({"sales", "production", "launch"})
+CAPACITY_UNITS = frozenset({"vehicles", "engines", "batteries"})
+FACILITY_TYPES = frozenset({
+    "vehicle_plant", "engine_plant", "battery_plant", "warehouse", "research_centre",
+    "design_studio", "technical_centre",
+})
+ENTITY_KINDS = frozenset({
+    "automaker", "joint_venture", "holding", "government", "purchasing", "battery_maker", "other",
+})
+
+T = TypeVar("T")
+
+
+# --- where the data lives --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DataDir:
+    """A directory laid out like ``data/``: the bundled one or a user's (``--data``)."""
+
+    root: Traversable
+    label: str
+    """How errors name the directory."""
+    bundled: bool
+
+    def file(self, area: str) -> Traversable:
+        return self.root / f"{area}.json"
+
+    def name(self, area: str) -> str:
+        return f"{area}.json (bundled)" if self.bundled else os.path.join(self.label, f"{area}.json")
+
+
+def bundled() -> DataDir:
+    """The dataset shipped inside the package."""
+    return DataDir(resources.files("alliancecli.data"), "bundled data", True)
+
+
+def resolve(path: str | None) -> DataDir:
+    """``--data DIR``, else ``$ALLIANCE_DATA``, else the bundled dataset."""
+    chosen = path if path else os.environ.get("ALLIANCE_DATA") or None
+    if chosen is None:
+        return bundled()
+    p = Path(chosen)
+    if not p.exists():
+        raise DataError(chosen, "no such directory")
+    if not p.is_dir():
+        raise DataError(chosen, "not a directory (--data takes a directory laid out like data/)")
+    return DataDir(p, chosen, False)
+
+
+# --- safe JSON -------------------------------------------------------------------------
+
+
+class _Reject(ValueError):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Reject(f"duplicate key '{key}'")
+            seen.add(key)
+    return obj
+
+
+def _constant(name: str) -> Any:
+    raise _Reject(f"{name} is not a number JSON allows")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _Reject(f"number {text[:20]} is out of range")
+    return value
+
+
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _Reject(f"integer with {len(text)} digits is out of range")
+    return int(text)
+
+
+def read_json(data: DataDir, area: str) -> Any:
+    """Parse one file strictly: UTF-8, no NaN or Infinity, no duplicate keys, bounded size."""
+    name = data.name(area)
+    f = data.file(area)
+    try:
+        if isinstance(f, Path):
+            if not f.exists():
+                raise DataError(name, "missing (a data directory needs "
+                                + ", ".join(f"{a}.json" for a in AREAS) + ")")
+            if f.is_dir():
+                raise DataError(name, "is a directory, not a file")
+            size = f.stat().st_size
+            if size > MAX_BYTES:
+                raise DataError(name, f"is {size:,} bytes; the limit is {MAX_BYTES:,} (256 MiB)")
+        raw = f.read_bytes()
+    except OSError as e:
+        raise DataError(name, f"cannot be read: {e.strerror or e}") from None
+    if len(raw) > MAX_BYTES:
+        raise DataError(name, f"is over the limit of {MAX_BYTES:,} bytes (256 MiB)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DataError(name, f"is not UTF-8 (byte {e.start} is 0x{raw[e.start]:02x})") from None
+    try:
+        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant,
+                          parse_float=_float, parse_int=_int)
+    except json.JSONDecodeError as e:
+        raise DataError(name, f"is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") \
+            from None
+    except _Reject as e:
+        raise DataError(name, f"is not valid data: {e}") from None
+    except RecursionError:
+        raise DataError(name, "is nested too deeply to be this dataset") from None
+    except ValueError as e:  # e.g. a float literal Python refuses
+        raise DataError(name, f"is not valid JSON: {str(e)[:120]}") from None
+
+
+# --- typed field access ----------------------------------------------------------------
+
+
+class Fields:
+    """Typed access to one JSON object; every failure names file, record and field."""
+
+    __slots__ = ("obj", "file", "record")
+
+    def __init__(self, obj: Any, file: str, record: str, allowed: Iterable[str]) -> None:
+        if not isinstance(obj, dict):
+            raise DataError(file, f"expected an object, found {_kind(obj)}", record)
+        self.obj: dict[str, Any] = obj
+        self.file = file
+        self.record = record
+        extra = obj.keys() - set(allowed)
+        if extra:
+            raise DataError(file, "unknown field (see data/README.md for the schema)", record,
+                            sorted(extra)[0])
+
+    def fail(self, key: str, message: str) -> DataError:
+        return DataError(self.file, message, self.record, key)
+
+    def get(self, key: str) -> Any:
+        try:
+            return self.obj[key]
+        except KeyError:
+            raise self.fail(key, "missing") from None
+
+    def str(self, key: str) -> str:
+        v = self.get(key)
+        if not isinstance(v, str) or not v.strip():
+            raise self.fail(key, f"expected non-empty text, found {_kind(v)}")
+        return v
+
+    def opt_str(self, key: str) -> str | None:
+        v = self.obj.get(key)
+        return None if v is None else self.str(key)
+
+    def int(self, key: str) -> int:
+        v = self.get(key)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise self.fail(key, f"expected a whole number, found {_kind(v)}")
+        return v
+
+    def opt_int(self, key: str) -> int | None:
+        return None if self.obj.get(key) is None else self.int(key)
+
+    def num(self, key: str) -> float:
+        v = self.get(key)
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise self.fail(key, f"expected a number, found {_kind(v)}")
+        return v
+
+    def opt_num(self, key: str) -> float | None:
+        return None if self.obj.get(key) is None else self.num(key)
+
+    def bool(self, key: str) -> bool:
+        v = self.get(key)
+        if not isinstance(v, bool):
+            raise self.fail(key, f"expected true or false, found {_kind(v)}")
+        return v
+
+    def opt_bool(self, key: str) -> bool | None:
+        return None if self.obj.get(key) is None else self.bool(key)
+
+    def strs(self, key: str, allowed: frozenset[str] | None = None,
+             nonempty: bool = False) -> tuple[str, ...]:
+        v = self.obj.get(key, [])
+        if not isinstance(v, list) or not all(isinstance(s, str) and s.strip() for s in v):
+            raise self.fail(key, f"expected a list of non-empty texts, found {_kind(v)}")
+        if nonempty and not v:
+            raise self.fail(key, "must not be empty")
+        if allowed is not None:
+            for s in v:
+                if s not in allowed:
+                    raise self.fail(key, f"'{s}' is not one of: {', '.join(sorted(allowed))}")
+        return tuple(v)
+
+    def enum(self, key: str, allowed: frozenset[str]) -> str:
+        v = self.str(key)
+        if v not in allowed:
+            raise self.fail(key, f"'{v}' is not one of: {', '.join(sorted(allowed))}")
+        return v
+
+    def opt_enum(self, key: str, allowed: frozenset[str]) -> str | None:
+        return None if self.obj.get(key) is None else self.enum(key, allowed)
+
+    def date(self, key: str) -> PartialDate:
+        v = self.str(key)
+        try:
+            return PartialDate.parse(v)
+        except ValueError as e:
+            raise self.fail(key, str(e)) from None
+
+    def opt_date(self, key: str) -> PartialDate | None:
+        return None if self.obj.get(key) is None else self.date(key)
+
+    def pct(self, key: str) -> float | None:
+        v = self.opt_num(key)
+        if v is not None and not 0 <= v <= 100:
+            raise self.fail(key, f"{v} is not a percentage between 0 and 100")
+        return v
+
+    def positive(self, key: str) -> int | None:
+        v = self.opt_int(key)
+        if v is not None and v <= 0:
+            raise self.fail(key, f"{v} is not a positive number")
+        return v
+
+
+def _kind(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, int | float):
+        return "a number"
+    if isinstance(v, str):
+        return "empty text" if not v.strip() else "text"
+    if isinstance(v, list):
+        return "a list"
+    return "an object"
+
+
+PROV_KEYS = ("source", "section", "quote", "qualifier", "flags", "note")
+
+
+def _prov(f: Fields, sources: dict[str, Source]) -> Provenance:
+    src = f.str("source")
+    if src not in sources:
+        raise f.fail("source", f"'{src}' is not in the file's sources ({', '.join(sources)})")
+    return Provenance(
+        source=src,
+        section=f.str("section"),
+        quote=f.strs("quote", nonempty=True),
+        qualifier=f.opt_str("qualifier"),
+        flags=f.strs("flags", FLAGS),
+        note=f.opt_str("note"),
+    )
+
+
+def _list(doc: Fields, key: str) -> list[Any]:
+    v = doc.get(key)
+    if not isinstance(v, list):
+        raise doc.fail(key, f"expected a list, found {_kind(v)}")
+    return v
+
+
+def _each(doc: Fields, key: str, label: Callable[[Any, int], str], keys: Iterable[str],
+          build: Callable[[Fields], T]) -> list[T]:
+    allowed = tuple(keys)
+    return [build(Fields(item, doc.file, label(item, i), allowed))
+            for i, item in enumerate(_list(doc, key))]
+
+
+def _label(key: str, *fields: str) -> Callable[[Any, int], str]:
+    """Name a record by its position and, where present, its identifying fields."""
+    def label(item: Any, i: int) -> str:
+        parts = []
+        if isinstance(item, dict):
+            parts = [str(item[f])[:60] for f in fields if isinstance(item.get(f), str | int)]
+        return f"{key}[{i}]" + (f" ({', '.join(parts)})" if parts else "")
+    return label
+
+
+def _document(data: DataDir, area: str, keys: tuple[str, ...]) -> tuple[Fields, dict[str, Source]]:
+    name = data.name(area)
+    doc = Fields(read_json(data, area), name, "top level",
+                 ("schema_version", "area", "sources", *keys))
+    version = doc.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise doc.fail("schema_version", f"is {version!r}; this version of alliance reads "
+                       f"schema_version {SCHEMA_VERSION}")
+    if doc.str("area") != area:
+        raise doc.fail("area", f"says '{doc.obj['area']}', expected '{area}'")
+    raw = doc.get("sources")
+    if not isinstance(raw, dict) or not raw:
+        raise doc.fail("sources", "expected a non-empty object of sources")
+    sources: dict[str, Source] = {}
+    for sid, item in raw.items():
+        s = Fields(item, name, f"sources.{sid}",
+                   ("title", "publisher", "url", "licence", "licence_url", "seed"))
+        sources[sid] = Source(sid, s.str("title"), s.str("publisher"), s.str("url"),
+                              s.str("licence"), s.str("licence_url"), s.opt_str("seed"))
+    return doc, sources
+
+
+def _unique(doc: Fields, key: str, values: Iterable[str], what: str) -> None:
+    seen: set[str] = set()
+    for v in values:
+        if v in seen:
+            raise doc.fail(key, f"{what} '{v}' appears twice")
+        seen.add(v)
+
+
+# --- one loader per area ---------------------------------------------------------------
+
+_cache: dict[tuple[str, str], Any] = {}
+
+
+def _cached(area: str, data: DataDir | None, build: Callable[[DataDir], T]) -> T:
+    d = data or bundled()
+    key = (str(d.root), area)
+    if key not in _cache:
+        _cache[key] = build(d)
+    result: T = _cache[key]
+    return result
+
+
+def load_sales(data: DataDir | None = None) -> SalesData:
+    """sales.json: members, reported units per member and year, totals that must reconcile."""
+    return _cached("sales", data, _build_sales)
+
+
+def _build_sales(data: DataDir) -> SalesData:
+    doc, sources = _document(data, "sales", ("members", "totals", "records", "statements"))
+    members = _each(doc, "members", _label("members", "name"),
+                    ("name", "aliases", "merged_into", "merged_from", "note", "quote"),
+                    lambda f: Member(f.str("name"), f.strs("aliases"), f.opt_str("merged_into"),
+                                     f.opt_int("merged_from"), f.opt_str("note"),
+                                     f.strs("quote")))
+    _unique(doc, "members", (m.name for m in members), "member")
+    names = {m.name for m in members}
+    for m in members:
+        if m.merged_into is not None and m.merged_into not in names:
+            raise DataError(doc.file, f"merged_into '{m.merged_into}' is not a member",
+                            f"members ({m.name})", "merged_into")
+
+    def sale(f: Fields) -> Sale:
+        s = Sale(f.int("year"), f.str("member"), f.int("units"), f.enum("metric",
+                 frozenset({"sales", "production"})), f.str("column"), _prov(f, sources))
+        if s.member not in names:
+            raise f.fail("member", f"'{s.member}' is not in members ({', '.join(sorted(names))})")
+        if s.units < 0:
+            raise f.fail("units", f"{s.units} is negative")
+        return s
+
+    sales = _each(doc, "records", _label("records", "member", "year"),
+                  ("year", "member", "units", "metric", "column", *PROV_KEYS), sale)
+    sales.sort(key=lambda s: (s.year, s.member))
+    seen: set[tuple[int, str]] = set()
+    for s in sales:
+        if (s.year, s.member) in seen:
+            raise DataError(doc.file, "appears twice", f"records ({s.member}, {s.year})", "year")
+        seen.add((s.year, s.member))
+    totals = _each(doc, "totals", _label("totals", "year"),
+                   ("year", "units", "column", *PROV_KEYS),
+                   lambda f: Total(f.int("year"), f.int("units"), f.str("column"),
+                                   _prov(f, sources)))
+    totals.sort(key=lambda t: t.year)
+    _unique(doc, "totals", (str(t.year) for t in totals), "total for year")
+    sums: dict[int, int] = {}
+    for s in sales:
+        sums[s.year] = sums.get(s.year, 0) + s.units
+    for t in totals:
+        if sums.get(t.year, 0) != t.units:
+            raise DataError(doc.file, f"totals do not reconcile: the {t.year} total is "
+                            f"{t.units:,} but the members reported sum to {sums.get(t.year, 0):,}",
+                            f"totals ({t.year})", "units")
+    statements = _each(doc, "statements", _label("statements", "id"),
+                       ("id", "year", "subject", "metric", "value", "kind", *PROV_KEYS),
+                       lambda f: Statement(f.str("id"), f.int("year"), f.str("subject"),
+                                           f.str("metric"), f.num("value"), f.enum("kind", KINDS),
+                                           _prov(f, sources)))
+    return SalesData(tuple(sources.values()), tuple(members), tuple(totals), tuple(sales),
+                     tuple(statements))
+
+
+def load_ev(data: DataDir | None = None) -> EvData:
+    """ev.json: the model catalogue and dated EV milestones."""
+    return _cached("ev", data, _build_ev)
+
+
+def _build_ev(data: DataDir) -> EvData:
+    doc, sources = _document(data, "ev", ("models", "milestones"))
+    models = _each(doc, "models", _label("models", "name"), ("name", "maker", "aliases", "note"),
+                   lambda f: Model(f.str("name"), f.str("maker"), f.strs("aliases"),
+                                   f.opt_str("note")))
+    _unique(doc, "models", (m.name for m in models), "model")
+    names = {m.name for m in models}
+
+    def milestone(f: Fields) -> Milestone:
+        m = Milestone(
+            date=f.date("date"), date_note=f.opt_str("date_note"), alt_date=f.opt_date("alt_date"),
+            subject=f.str("subject"), subject_type=f.enum("subject_type", SUBJECT_TYPES),
+            metric=f.enum("metric", EV_METRICS), units=f.positive("units"),
+            cumulative=f.bool("cumulative"), covers=f.strs("covers"), text=f.str("text"),
+            origin=f.enum("origin", frozenset({"table", "prose"})), prov=_prov(f, sources))
+        if m.subject_type == "model" and m.subject not in names:
+            raise f.fail("subject", f"model '{m.subject}' is not in the models catalogue")
+        for c in m.covers:
+            if c not in names:
+                raise f.fail("covers", f"model '{c}' is not in the models catalogue")
+        return m
+
+    milestones = _each(doc, "milestones", _label("milestones", "date", "subject"),
+                       ("date", "date_note", "alt_date", "subject", "subject_type", "metric",
+                        "units", "cumulative", "covers", "text", "origin", *PROV_KEYS), milestone)
+    milestones.sort(key=lambda m: m.date)
+    return EvData(tuple(sources.values()), tuple(models), tuple(milestones))
+
+
+def load_stakes(data: DataDir | None = None) -> StakesData:
+    """stakes.json: entities and every holding with the period it was in force."""
+    return _cached("stakes", data, _build_stakes)
+
+
+def _build_stakes(data: DataDir) -> StakesData:
+    doc, sources = _document(data, "stakes", ("entities", "stakes"))
+    entities = _each(doc, "entities", _label("entities", "name"),
+                     ("name", "aliases", "kind", "note"),
+                     lambda f: Entity(f.str("name"), f.strs("aliases"),
+                                      f.enum("kind", ENTITY_KINDS), f.opt_str("note")))
+    _unique(doc, "entities", (e.name for e in entities), "entity")
+    names = {e.name for e in entities}
+
+    def stake(f: Fields) -> Stake:
+        s = Stake(id=f.str("id"), holder=f.strs("holder", names, nonempty=True),
+                  target=f.strs("target", names, nonempty=True), pct=f.pct("pct"),
+                  voting=f.opt_bool("voting"), since=f.date("since"),
+                  since_note=f.opt_str("since_note"), until=f.opt_date("until"),
+                  until_note=f.opt_str("until_note"), prov=_prov(f, sources))
+        if s.until is not None and s.until.end() < s.since.end():
+            raise f.fail("until", f"{s.until} is before since {s.since}")
+        return s
+
+    stakes = _each(doc, "stakes", _label("stakes", "id"),
+                   ("id", "holder", "target", "pct", "voting", "since", "since_note", "until",
+                    "until_note", *PROV_KEYS), stake)
+    _unique(doc, "stakes", (s.id for s in stakes), "stake id")
+    stakes.sort(key=lambda s: (s.since.end(), s.holder, s.target))
+    return StakesData(tuple(sources.values()), tuple(entities), tuple(stakes))
+
+
+def load_timeline(data: DataDir | None = None) -> TimelineData:
+    """timeline.json: dated events and plans."""
+    return _cached("timeline", data, _build_timeline)
+
+
+def _build_timeline(data: DataDir) -> TimelineData:
+    doc, sources = _document(data, "timeline", ("events",))
+    events = _each(doc, "events", _label("events", "date"),
+                   ("date", "date_note", "event", "tags", "kind", "members", *PROV_KEYS),
+                   lambda f: Event(f.date("date"), f.opt_str("date_note"), f.str("event"),
+                                   f.strs("tags", TAGS, nonempty=True), f.enum("kind", KINDS),
+                                   f.strs("members"), _prov(f, sources)))
+    events.sort(key=lambda e: e.date)
+    return TimelineData(tuple(sources.values()), tuple(events))
+
+
+def load_plants(data: DataDir | None = None) -> PlantsData:
+    """plants.json: sites, and figures the source gives for several sites together."""
+    return _cached("plants", data, _build_plants)
+
+
+def _build_plants(data: DataDir) -> PlantsData:
+    doc, sources = _document(data, "plants", ("plants", "aggregates"))
+
+    def plant(f: Fields) -> Plant:
+        p = Plant(
+            id=f.str("id"), name=f.str("name"), city=f.opt_str("city"),
+            region=f.opt_str("region"), country=f.str("country"), aliases=f.strs("aliases"),
+            operator=f.opt_str("operator"), opened=f.opt_date("opened"),
+            opened_note=f.opt_str("opened_note"), capacity=f.positive("capacity"),
+            capacity_unit=f.opt_enum("capacity_unit", CAPACITY_UNITS),
+            capacity_qualifier=f.opt_str("capacity_qualifier"),
+            initial_capacity=f.positive("initial_capacity"),
+            capacity_note=f.opt_str("capacity_note"), products=f.strs("products"),
+            investment=f.opt_num("investment"), currency=f.opt_str("currency"),
+            investment_qualifier=f.opt_str("investment_qualifier"),
+            investment_note=f.opt_str("investment_note"),
+            facility_type=f.enum("facility_type", FACILITY_TYPES), prov=_prov(f, sources))
+        if p.capacity is not None and p.capacity_unit is None:
+            raise f.fail("capacity_unit", "missing: a capacity needs its unit")
+        if p.investment is not None and p.currency is None:
+            raise f.fail("currency", "missing: an investment needs its currency")
+        if p.investment is not None and p.investment <= 0:
+            raise f.fail("investment", f"{p.investment} is not a positive amount")
+        return p
+
+    plants = _each(doc, "plants", _label("plants", "id"),
+                   ("id", "name", "city", "region", "country", "aliases", "operator", "opened",
+                    "opened_note", "capacity", "capacity_unit", "capacity_qualifier",
+                    "initial_capacity", "capacity_note", "products", "investment", "currency",
+                    "investment_qualifier", "investment_note", "facility_type", *PROV_KEYS), plant)
+    _unique(doc, "plants", (p.id for p in plants), "plant id")
+    ids = {p.id for p in plants}
+
+    def aggregate(f: Fields) -> Aggregate:
+        a = Aggregate(
+            id=f.str("id"), name=f.str("name"), country=f.opt_str("country"),
+            plants=f.strs("plants", frozenset(ids)), capacity=f.positive("capacity"),
+            capacity_unit=f.opt_enum("capacity_unit", CAPACITY_UNITS), kind=f.enum("kind", KINDS),
+            date=f.opt_date("date"), investment=f.opt_num("investment"),
+            currency=f.opt_str("currency"), prov=_prov(f, sources))
+        if a.capacity is not None and a.capacity_unit is None:
+            raise f.fail("capacity_unit", "missing: a capacity needs its unit")
+        return a
+
+    aggregates = _each(doc, "aggregates", _label("aggregates", "id"),
+                       ("id", "name", "country", "plants", "capacity", "capacity_unit", "kind",
+                        "date", "investment", "currency", *PROV_KEYS), aggregate)
+    plants.sort(key=lambda p: (p.country, p.city or "", p.name))
+    return PlantsData(tuple(sources.values()), tuple(plants), tuple(aggregates))

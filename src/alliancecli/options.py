@@ -1,0 +1,97 @@
+"""Options shared by many commands: one definition, one help text."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from .output import ALL_FORMATS, Options, parse_format
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+OUTPUT = "Output"
+
+YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="Only this year.",
+                                             show_default=False)]
+FromOpt = Annotated[int | None, typer.Option("--from", help="From this year (inclusive).",
+                                             show_default=False)]
+ToOpt = Annotated[int | None, typer.Option("--to", help="Up to this year (inclusive).",
+                                           show_default=False)]
+
+
+def _complete_formats(incomplete: str) -> list[str]:
+    return [f for f in ALL_FORMATS if f.startswith(incomplete)]
+
+
+_OUTPUT_PARAMS: list[tuple[str, Any, Any]] = [
+    ("format", Annotated[str, typer.Option(
+        "--format", "-f", envvar="ALLIANCE_FORMAT", rich_help_panel=OUTPUT,
+        autocompletion=_complete_formats,
+        help="table, csv, tsv, json, jsonl, markdown, or a tabulate format (github, grid, "
+             "rst, latex, html, ...). Default from $ALLIANCE_FORMAT, else table.")], "table"),
+    ("columns", Annotated[str | None, typer.Option(
+        "--columns", "-c", rich_help_panel=OUTPUT, show_default=False,
+        help="Comma-separated columns to show, in this order.")], None),
+    ("sort", Annotated[str | None, typer.Option(
+        "--sort", "-s", rich_help_panel=OUTPUT, show_default=False,
+        help="Sort rows by this column (missing values last).")], None),
+    ("desc", Annotated[bool, typer.Option(
+        "--desc", rich_help_panel=OUTPUT, help="Reverse the order.")], False),
+    ("limit", Annotated[int | None, typer.Option(
+        "--limit", "-n", rich_help_panel=OUTPUT, show_default=False, min=0,
+        help="Keep the first N rows.")], None),
+    ("no_header", Annotated[bool, typer.Option(
+        "--no-header", rich_help_panel=OUTPUT, help="Leave out the header row.")], False),
+    ("cite", Annotated[bool, typer.Option(
+        "--cite", rich_help_panel=OUTPUT,
+        help="Add source and quote columns: the exact words behind each row.")], False),
+    ("excel_safe", Annotated[bool, typer.Option(
+        "--excel-safe", rich_help_panel=OUTPUT,
+        help="Prefix ' to text cells starting with = + - @ (spreadsheet formula guard).")],
+     False),
+    ("no_color", Annotated[bool, typer.Option(
+        "--no-color", rich_help_panel=OUTPUT, help="No colour (also NO_COLOR, TERM=dumb).")],
+     False),
+    ("quiet", Annotated[bool, typer.Option(
+        "--quiet", "-q", rich_help_panel=OUTPUT, help="No notes under the table.")], False),
+]
+
+
+def with_output(chart: bool = False) -> Callable[[F], F]:
+    """Give a command the shared output options; it receives them as ``out: Options``."""
+    extra = list(_OUTPUT_PARAMS)
+    if chart:
+        extra.append(("chart", Annotated[bool, typer.Option(
+            "--chart", rich_help_panel=OUTPUT,
+            help="Draw a chart with block characters instead of the table.")], False))
+    names = [n for n, _, _ in extra]
+
+    def decorate(func: F) -> F:
+        sig = inspect.signature(func, eval_str=True)
+        params = [p for p in sig.parameters.values() if p.name != "out"]
+        params += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
+                   for n, a, d in extra]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            got = {n: kwargs.pop(n) for n in names}
+            cols = got["columns"]
+            out = Options(
+                format=parse_format(got["format"]),
+                no_header=got["no_header"],
+                columns=None if cols is None else tuple(c.strip() for c in cols.split(",")
+                                                        if c.strip()),
+                sort=got["sort"], desc=got["desc"], limit=got["limit"],
+                no_color=got["no_color"], excel_safe=got["excel_safe"], quiet=got["quiet"],
+                cite=got["cite"], chart=got.get("chart", False))
+            return func(*args, out=out, **kwargs)
+
+        wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

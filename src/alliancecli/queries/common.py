@@ -1,0 +1,47 @@
+"""Helpers the queries share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..errors import QueryError
+from ..records import Source
+
+
+def caption(sources: Iterable[Source], period: str) -> str:
+    """Name the source(s) and the period the figures cover; never an invented revision date."""
+    names = "; ".join(f"{s.publisher}, \u201c{s.title}\u201d ({s.licence})" for s in sources)
+    return f"Source: {names}. Figures cover {period}."
+
+
+def span(years: Iterable[int]) -> str:
+    ys = sorted(set(years))
+    if not ys:
+        return "no years"
+    return str(ys[0]) if ys[0] == ys[-1] else f"{ys[0]}\u2013{ys[-1]}"
+
+
+def year_range(available: Iterable[int], what: str, year: int | None, start: int | None,
+               end: int | None) -> tuple[int, int]:
+    """Check --year / --from / --to against the years an area covers; return the range asked.
+
+    A range that overlaps the data is valid (it may match nothing); one that lies wholly
+    outside it can never match and is a usage error.
+    """
+    ys = sorted(set(available))
+    if not ys:
+        raise QueryError(f"there is no {what} data")
+    have = f"years available: {span(ys)}"
+    if year is not None:
+        if start is not None or end is not None:
+            raise QueryError("--year cannot be combined with --from or --to")
+        if not ys[0] <= year <= ys[-1]:
+            raise QueryError(f"no {what} data for {year}; {have}")
+        return year, year
+    lo = ys[0] if start is None else start
+    hi = ys[-1] if end is None else end
+    if lo > hi:
+        raise QueryError(f"--from {lo} is after --to {hi}; {have}")
+    if hi < ys[0] or lo > ys[-1]:
+        raise QueryError(f"no {what} data between {lo} and {hi}; {have}")
+    return lo, hi

@@ -1,0 +1,188 @@
+"""Sales per member and year, with growth, shares, like-for-like growth and CAGR."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from ..records import Member, Provenance, SalesData
+from ..report import Bar, Column, Report, Value
+from ..stats import cagr_pct, growth_pct, share_pct
+from ..text import resolve_name
+from .common import caption, span, year_range
+
+
+def members_named(data: SalesData, names: Sequence[str]) -> list[str]:
+    """Resolve --member values (case, accents and prefixes forgiven) to canonical names."""
+    known = {m.name: m.aliases for m in data.members}
+    return [resolve_name(n, known, "member") for n in names]
+
+
+def _by_year(data: SalesData) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = defaultdict(dict)
+    for s in data.sales:
+        out[s.year][s.member] = s.units
+    return out
+
+
+def _member_notes(data: SalesData, years: range, members: Sequence[str] | None) -> list[str]:
+    """Say why a chosen member has no row in a chosen year."""
+    reported = {(s.year, s.member) for s in data.sales}
+    notes = []
+    for m in data.members:
+        if members and m.name not in members:
+            continue
+        missing = [y for y in years if (y, m.name) not in reported]
+        if missing and m.note:
+            notes.append(f"{m.name}: no figure for {span(missing)}. {m.note}")
+    return notes
+
+
+def _lfl(data: SalesData, year: int, table: dict[int, dict[str, int]],
+         members: Sequence[str] | None) -> tuple[float | None, list[str]]:
+    """Growth over the same perimeter in ``year - 1`` and ``year``, and what changed."""
+    cur = {m: u for m, u in table.get(year, {}).items() if not members or m in members}
+    prev_all = table.get(year - 1, {})
+    if not prev_all or not cur:
+        return None, []
+    merged = {m.name: m for m in data.members}
+    prev: dict[str, int] = {}
+    notes = []
+    for m, u in prev_all.items():
+        if m in table.get(year, {}):
+            if not members or m in members:
+                prev[m] = prev.get(m, 0) + u
+            continue
+        info: Member | None = merged.get(m)
+        host = info.merged_into if info else None
+        if host and info and info.merged_from is not None and info.merged_from <= year \
+                and host in cur:
+            prev[host] = prev.get(host, 0) + u
+            notes.append(f"{year}: {m}'s figures are merged into {host}'s; like-for-like growth "
+                         f"adds {m}'s {year - 1} units ({u:,}) to {host}'s {year - 1}.")
+    new = [m for m in cur if m not in prev]
+    for m in new:
+        notes.append(f"{year}: {m} is reported for the first time; like-for-like growth leaves "
+                     f"it out of {year}.")
+    same = sum(u for m, u in cur.items() if m in prev)
+    return growth_pct(sum(prev.values()), same), notes
+
+
+MEMBER_COLUMNS = (Column("year", "year"), Column("member"), Column("units", "int"),
+                  Column("share_pct", "pct"), Column("yoy_units", "delta"),
+                  Column("yoy_pct", "growth_pct"))
+
+
+def by_member(data: SalesData, year: int | None = None, start: int | None = None,
+              end: int | None = None, members: Sequence[str] = ()) -> Report:
+    """One row per member and year: units, share of the year's total, change on last year."""
+    lo, hi = year_range((s.year for s in data.sales), "sales", year, start, end)
+    chosen = members_named(data, members)
+    table = _by_year(data)
+    rows: list[tuple[Value, ...]] = []
+    prov: list[Provenance | None] = []
+    for s in data.sales:
+        if not lo <= s.year <= hi or (chosen and s.member not in chosen):
+            continue
+        whole = sum(table[s.year].values())
+        before = table.get(s.year - 1, {}).get(s.member)
+        rows.append((s.year, s.member, s.units, share_pct(s.units, whole),
+                     None if before is None else s.units - before, growth_pct(before, s.units)))
+        prov.append(s.prov)
+    notes = _member_notes(data, range(lo, hi + 1), chosen)
+    for m in data.members:
+        if m.merged_into and m.merged_from is not None and lo <= m.merged_from <= hi \
+                and (not chosen or m.merged_into in chosen or m.name in chosen):
+            notes.append(f"{m.merged_into}'s figures include {m.name}'s from {m.merged_from}, so "
+                         f"{m.merged_into}'s growth in {m.merged_from} is not like-for-like "
+                         f"(see `alliance sales --by year`).")
+    for s in data.sales:
+        if lo <= s.year <= hi and (not chosen or s.member in chosen) \
+                and "column_misaligned" in s.prov.flags and s.prov.note:
+            notes.append(f"{s.member} {s.year}: {s.prov.note}")
+    footer: tuple[Value, ...] | None = None
+    if lo == hi and not chosen and rows:
+        total = sum(table[lo].values())
+        before_total = sum(table[lo - 1].values()) if lo - 1 in table else None
+        footer = ("Total", "", total, 100.0 if total else None,
+                  None if before_total is None else total - before_total,
+                  growth_pct(before_total, total))
+    return Report(
+        title=f"Alliance sales by member, {span(range(lo, hi + 1))}",
+        columns=MEMBER_COLUMNS, rows=rows, provenance=prov, notes=notes, footer=footer,
+        caption=caption(data.sources, f"sales {span(s.year for s in data.sales)}"),
+        chart=_chart(data, lo, hi, chosen), chart_unit="units sold per year, stacked by member")
+
+
+def _chart(data: SalesData, lo: int, hi: int, chosen: Sequence[str]) -> tuple[Bar, ...]:
+    table = _by_year(data)
+    return tuple(Bar(str(y), tuple((m, float(u)) for m, u in sorted(table[y].items())
+                                   if not chosen or m in chosen))
+                 for y in sorted(table) if lo <= y <= hi)
+
+
+YEAR_COLUMNS = (Column("year", "year"), Column("units", "int"), Column("yoy_units", "delta"),
+                Column("yoy_pct", "growth_pct"), Column("lfl_pct", "growth_pct"))
+
+
+def by_year(data: SalesData, year: int | None = None, start: int | None = None,
+            end: int | None = None, members: Sequence[str] = ()) -> Report:
+    """One row per year: the total, its reported growth and its like-for-like growth."""
+    lo, hi = year_range((s.year for s in data.sales), "sales", year, start, end)
+    chosen = members_named(data, members)
+    table = _by_year(data)
+    totals = {t.year: t for t in data.totals}
+    rows: list[tuple[Value, ...]] = []
+    prov: list[Provenance | None] = []
+    notes: list[str] = []
+
+    def units(y: int) -> int | None:
+        got = [u for m, u in table.get(y, {}).items() if not chosen or m in chosen]
+        return sum(got) if got else None
+
+    for y in sorted(table):
+        if not lo <= y <= hi:
+            continue
+        cur, before = units(y), units(y - 1)
+        if cur is None:
+            continue
+        lfl, why = _lfl(data, y, table, chosen)
+        notes.extend(why)
+        rows.append((y, cur, None if before is None else cur - before,
+                     growth_pct(before, cur), lfl))
+        prov.append(totals[y].prov if y in totals and not chosen else None)
+    notes.extend(_member_notes(data, range(lo, hi + 1), chosen))
+    what = "Alliance" if not chosen else " + ".join(chosen)
+    return Report(
+        title=f"{what} sales by year, {span(range(lo, hi + 1))}",
+        columns=YEAR_COLUMNS, rows=rows, provenance=prov, notes=notes,
+        caption=caption(data.sources, f"sales {span(s.year for s in data.sales)}"),
+        chart=_chart(data, lo, hi, chosen), chart_unit="units sold per year, stacked by member")
+
+
+SUMMARY_COLUMNS = (Column("from_year", "year"), Column("to_year", "year"),
+                   Column("start_units", "int"), Column("end_units", "int"),
+                   Column("cagr_pct", "growth_pct"), Column("peak_year", "year"),
+                   Column("peak_units", "int"))
+
+
+def summary(data: SalesData, year: int | None = None, start: int | None = None,
+            end: int | None = None, members: Sequence[str] = ()) -> Report:
+    """One row for the range: first and last year's units, CAGR between them, and the peak."""
+    yearly = by_year(data, year, start, end, members)
+    rows: list[tuple[Value, ...]] = []
+    if yearly.rows:
+        first, last = yearly.rows[0], yearly.rows[-1]
+        y0, u0, y1, u1 = first[0], first[1], last[0], last[1]
+        assert isinstance(y0, int) and isinstance(u0, int)
+        assert isinstance(y1, int) and isinstance(u1, int)
+        peak = max(yearly.rows, key=lambda r: r[1] if isinstance(r[1], int) else -1)
+        rows.append((y0, y1, u0, u1, cagr_pct(u0, u1, y1 - y0), peak[0], peak[1]))
+    notes = list(yearly.notes)
+    if rows:
+        notes.insert(0, "CAGR compares the reported totals of the first and last year; the "
+                        "perimeter changes listed below make it differ from like-for-like growth.")
+    return Report(
+        title=yearly.title.replace("by year", "summary"), columns=SUMMARY_COLUMNS, rows=rows,
+        notes=notes if len(notes) > 1 else [], caption=yearly.caption)
+

@@ -1,0 +1,290 @@
+"""Typed, immutable records: nothing downstream of the loader handles a raw dict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .dates import PartialDate
+
+FLAGS = frozenset({
+    "conflict", "column_misaligned", "date_inferred", "date_conflict", "combined",
+    "undated_start", "spelling_variant", "vague_date", "citation_needed", "not_member",
+})
+"""Every flag a record may carry; data/README.md says what each means."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A document the figures are quoted from."""
+
+    id: str
+    title: str
+    publisher: str
+    url: str
+    licence: str
+    licence_url: str
+    seed: str | None
+    """File name of the copy the quotes were checked against, if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a record came from."""
+
+    source: str
+    """Key of the file's ``sources`` object."""
+    section: str
+    """The article section that states it."""
+    quote: tuple[str, ...]
+    """Exact text (whitespace aside) of the source; for a table cell, its header and row."""
+    qualifier: str | None
+    """The source's hedge for the main figure: "over", "about", "more than", ..."""
+    flags: tuple[str, ...]
+    """Traps in the source that this record encodes (see FLAGS)."""
+    note: str | None
+
+    @property
+    def quote_text(self) -> str:
+        """All quoted passages as one line, for a ``quote`` column."""
+        return " … ".join(self.quote)
+
+
+# --- sales -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A company in the sales table."""
+
+    name: str
+    aliases: tuple[str, ...]
+    merged_into: str | None
+    """Member whose figures include this one's from ``merged_from`` on."""
+    merged_from: int | None
+    note: str | None
+    """Why some of its years are not reported."""
+    quote: tuple[str, ...]
+    """The source's words for the merge or gap, where it has any."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sale:
+    """One member's reported unit sales for one year."""
+
+    year: int
+    member: str
+    units: int
+    metric: str
+    """``sales`` (units sold) or ``production``."""
+    column: str
+    """The table column heading the value is printed under (not always its year)."""
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class Total:
+    """The Alliance total the source reports for a year."""
+
+    year: int
+    units: int
+    column: str
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A figure the prose states (a headline, a forecast) that the table can be checked against."""
+
+    id: str
+    year: int
+    subject: str
+    metric: str
+    value: float
+    kind: str
+    """``event`` or ``plan``."""
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class SalesData:
+    """Everything in sales.json."""
+
+    sources: tuple[Source, ...]
+    members: tuple[Member, ...]
+    totals: tuple[Total, ...]
+    sales: tuple[Sale, ...]
+    """Sorted by year, then member."""
+    statements: tuple[Statement, ...]
+
+
+# --- ev --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """An electric model the source names."""
+
+    name: str
+    maker: str
+    aliases: tuple[str, ...]
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """A dated EV fact: a launch, or a sales or production figure."""
+
+    date: PartialDate
+    date_note: str | None
+    alt_date: PartialDate | None
+    """The other date, where table and prose disagree (the table's is ``date``)."""
+    subject: str
+    subject_type: str
+    """``alliance``, ``company``, ``model`` or ``other`` (not a member)."""
+    metric: str
+    """``sales``, ``production`` or ``launch``."""
+    units: int | None
+    cumulative: bool
+    covers: tuple[str, ...]
+    """Models a combined figure covers together."""
+    text: str
+    origin: str
+    """``table`` or ``prose``."""
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class EvData:
+    """Everything in ev.json."""
+
+    sources: tuple[Source, ...]
+    models: tuple[Model, ...]
+    milestones: tuple[Milestone, ...]
+    """Sorted by date."""
+
+
+# --- stakes ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A company or body that holds or is held."""
+
+    name: str
+    aliases: tuple[str, ...]
+    kind: str
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Stake:
+    """A holding in force from ``since`` until ``until``."""
+
+    id: str
+    holder: tuple[str, ...]
+    """Usually one entity; several when the source states the stake for them together."""
+    target: tuple[str, ...]
+    pct: float | None
+    """Per cent of the target, or None where the source does not state the size."""
+    voting: bool | None
+    since: PartialDate
+    since_note: str | None
+    until: PartialDate | None
+    """None: still in force at the source's latest date."""
+    until_note: str | None
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class StakesData:
+    """Everything in stakes.json."""
+
+    sources: tuple[Source, ...]
+    entities: tuple[Entity, ...]
+    stakes: tuple[Stake, ...]
+    """Sorted by since, then holder."""
+
+
+# --- timeline --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A dated event, or a plan or target stated at a date."""
+
+    date: PartialDate
+    date_note: str | None
+    """The source's own vague wording ("early 2018"), if any."""
+    event: str
+    tags: tuple[str, ...]
+    kind: str
+    """``event`` or ``plan``."""
+    members: tuple[str, ...]
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineData:
+    """Everything in timeline.json."""
+
+    sources: tuple[Source, ...]
+    events: tuple[Event, ...]
+    """Sorted by date (year-only dates first within their year)."""
+
+
+# --- plants ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Plant:
+    """A manufacturing site or another facility the source names."""
+
+    id: str
+    name: str
+    city: str | None
+    region: str | None
+    country: str
+    aliases: tuple[str, ...]
+    operator: str | None
+    opened: PartialDate | None
+    opened_note: str | None
+    capacity: int | None
+    """Annual capacity at full output, in ``capacity_unit``."""
+    capacity_unit: str | None
+    """``vehicles``, ``engines`` or ``batteries``."""
+    capacity_qualifier: str | None
+    initial_capacity: int | None
+    capacity_note: str | None
+    products: tuple[str, ...]
+    investment: float | None
+    currency: str | None
+    investment_qualifier: str | None
+    investment_note: str | None
+    facility_type: str
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """A figure the source gives for several plants together: a note, never a plant."""
+
+    id: str
+    name: str
+    country: str | None
+    plants: tuple[str, ...]
+    capacity: int | None
+    capacity_unit: str | None
+    kind: str
+    date: PartialDate | None
+    investment: float | None
+    currency: str | None
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class PlantsData:
+    """Everything in plants.json."""
+
+    sources: tuple[Source, ...]
+    plants: tuple[Plant, ...]
+    aggregates: tuple[Aggregate, ...]

@@ -1,0 +1,60 @@
+"""What a command hands to the output layer: a title, typed columns, rows and notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .dates import PartialDate
+from .records import Provenance
+
+Kind = Literal["text", "year", "int", "num", "pct", "growth_pct", "delta", "bool", "date", "list"]
+"""How a column's values look in a table: ``growth_pct`` and ``delta`` carry a sign and colour."""
+
+Value = str | int | float | bool | PartialDate | tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One output column; ``name`` is the stable snake_case key of csv and json."""
+
+    name: str
+    kind: Kind = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A node of a tree drawn under a table (the stakes' tree of control)."""
+
+    label: str
+    children: tuple[Node, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One bar of a chart: a label and stacked (segment, value) parts."""
+
+    label: str
+    parts: tuple[tuple[str, float], ...]
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything one command shows; the output layer decides how."""
+
+    title: str
+    columns: tuple[Column, ...]
+    rows: Sequence[tuple[Value, ...]]
+    caption: str = ""
+    """Source and the period the figures cover."""
+    notes: list[str] = field(default_factory=list)
+    """Printed under a table; on stderr (if a terminal) with machine formats."""
+    footer: tuple[Value, ...] | None = None
+    """A totals row, for tables only."""
+    provenance: Sequence[Provenance | None] | None = None
+    """One per row, for ``--cite``."""
+    tree: Node | None = None
+    chart: tuple[Bar, ...] | None = None
+    chart_unit: str = ""
+    empty_note: str = "No rows match these filters."
