@@ -38,7 +38,7 @@ class State:
     """Global options, set by the root callback before any command runs."""
 
     data: str | None = None
-    debug: bool = os.environ.get("ALLIANCE_DEBUG", "") not in ("", "0")
+    debug: bool = False
 
     @classmethod
     def data_dir(cls) -> loader.DataDir:
@@ -65,13 +65,14 @@ def root(
         "--debug", help="Show a traceback on errors (also ALLIANCE_DEBUG=1).")] = False,
 ) -> None:
     State.data = data
-    State.debug = State.debug or debug
+    State.debug = debug or os.environ.get("ALLIANCE_DEBUG", "") not in ("", "0")
 
 
 def _register() -> None:
-    from .commands import sales
+    from .commands import ev, plants, sales, stakes, timeline
 
-    sales.register(app)
+    for module in (sales, ev, stakes, timeline, plants):
+        module.register(app)
 
 
 _register()
@@ -116,6 +117,7 @@ def _run(argv: list[str] | None) -> int:
     from typer import Abort, Exit
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
+    State.data, State.debug = None, os.environ.get("ALLIANCE_DEBUG", "") not in ("", "0")
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=argv, prog_name="alliance", standalone_mode=False)

@@ -1,4 +1,4 @@
-"""One error hierarchy: pure code raises these, the CLI turns them into one line and an exit code."""
+"""One error hierarchy: pure code raises these; the CLI makes each one line and an exit code."""
 
 from __future__ import annotations
 

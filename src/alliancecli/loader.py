@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
@@ -21,8 +22,8 @@ from .records import (
     FLAGS,
     Aggregate,
     Entity,
-    Event,
     EvData,
+    Event,
     Member,
     Milestone,
     Model,
@@ -80,7 +81,9 @@ class DataDir:
         return self.root / f"{area}.json"
 
     def name(self, area: str) -> str:
-        return f"{area}.json (bundled)" if self.bundled else os.path.join(self.label, f"{area}.json")
+        if self.bundled:
+            return f"{area}.json (bundled)"
+        return os.path.join(self.label, f"{area}.json")
 
 
 def bundled() -> DataDir:
@@ -201,24 +204,24 @@ class Fields:
         except KeyError:
             raise self.fail(key, "missing") from None
 
-    def str(self, key: str) -> str:
+    def text(self, key: str) -> str:
         v = self.get(key)
         if not isinstance(v, str) or not v.strip():
             raise self.fail(key, f"expected non-empty text, found {_kind(v)}")
         return v
 
-    def opt_str(self, key: str) -> str | None:
+    def opt_text(self, key: str) -> str | None:
         v = self.obj.get(key)
-        return None if v is None else self.str(key)
+        return None if v is None else self.text(key)
 
-    def int(self, key: str) -> int:
+    def whole(self, key: str) -> int:
         v = self.get(key)
         if isinstance(v, bool) or not isinstance(v, int):
             raise self.fail(key, f"expected a whole number, found {_kind(v)}")
         return v
 
-    def opt_int(self, key: str) -> int | None:
-        return None if self.obj.get(key) is None else self.int(key)
+    def opt_whole(self, key: str) -> int | None:
+        return None if self.obj.get(key) is None else self.whole(key)
 
     def num(self, key: str) -> float:
         v = self.get(key)
@@ -229,16 +232,16 @@ class Fields:
     def opt_num(self, key: str) -> float | None:
         return None if self.obj.get(key) is None else self.num(key)
 
-    def bool(self, key: str) -> bool:
+    def flag(self, key: str) -> bool:
         v = self.get(key)
         if not isinstance(v, bool):
             raise self.fail(key, f"expected true or false, found {_kind(v)}")
         return v
 
-    def opt_bool(self, key: str) -> bool | None:
-        return None if self.obj.get(key) is None else self.bool(key)
+    def opt_flag(self, key: str) -> bool | None:
+        return None if self.obj.get(key) is None else self.flag(key)
 
-    def strs(self, key: str, allowed: frozenset[str] | None = None,
+    def strs(self, key: str, allowed: AbstractSet[str] | None = None,
              nonempty: bool = False) -> tuple[str, ...]:
         v = self.obj.get(key, [])
         if not isinstance(v, list) or not all(isinstance(s, str) and s.strip() for s in v):
@@ -252,7 +255,7 @@ class Fields:
         return tuple(v)
 
     def enum(self, key: str, allowed: frozenset[str]) -> str:
-        v = self.str(key)
+        v = self.text(key)
         if v not in allowed:
             raise self.fail(key, f"'{v}' is not one of: {', '.join(sorted(allowed))}")
         return v
@@ -261,7 +264,7 @@ class Fields:
         return None if self.obj.get(key) is None else self.enum(key, allowed)
 
     def date(self, key: str) -> PartialDate:
-        v = self.str(key)
+        v = self.text(key)
         try:
             return PartialDate.parse(v)
         except ValueError as e:
@@ -277,7 +280,7 @@ class Fields:
         return v
 
     def positive(self, key: str) -> int | None:
-        v = self.opt_int(key)
+        v = self.opt_whole(key)
         if v is not None and v <= 0:
             raise self.fail(key, f"{v} is not a positive number")
         return v
@@ -301,16 +304,16 @@ PROV_KEYS = ("source", "section", "quote", "qualifier", "flags", "note")
 
 
 def _prov(f: Fields, sources: dict[str, Source]) -> Provenance:
-    src = f.str("source")
+    src = f.text("source")
     if src not in sources:
         raise f.fail("source", f"'{src}' is not in the file's sources ({', '.join(sources)})")
     return Provenance(
         source=src,
-        section=f.str("section"),
+        section=f.text("section"),
         quote=f.strs("quote", nonempty=True),
-        qualifier=f.opt_str("qualifier"),
+        qualifier=f.opt_text("qualifier"),
         flags=f.strs("flags", FLAGS),
-        note=f.opt_str("note"),
+        note=f.opt_text("note"),
     )
 
 
@@ -346,7 +349,7 @@ def _document(data: DataDir, area: str, keys: tuple[str, ...]) -> tuple[Fields, 
     if version != SCHEMA_VERSION:
         raise doc.fail("schema_version", f"is {version!r}; this version of alliance reads "
                        f"schema_version {SCHEMA_VERSION}")
-    if doc.str("area") != area:
+    if doc.text("area") != area:
         raise doc.fail("area", f"says '{doc.obj['area']}', expected '{area}'")
     raw = doc.get("sources")
     if not isinstance(raw, dict) or not raw:
@@ -355,8 +358,8 @@ def _document(data: DataDir, area: str, keys: tuple[str, ...]) -> tuple[Fields, 
     for sid, item in raw.items():
         s = Fields(item, name, f"sources.{sid}",
                    ("title", "publisher", "url", "licence", "licence_url", "seed"))
-        sources[sid] = Source(sid, s.str("title"), s.str("publisher"), s.str("url"),
-                              s.str("licence"), s.str("licence_url"), s.opt_str("seed"))
+        sources[sid] = Source(sid, s.text("title"), s.text("publisher"), s.text("url"),
+                              s.text("licence"), s.text("licence_url"), s.opt_text("seed"))
     return doc, sources
 
 
@@ -391,8 +394,8 @@ def _build_sales(data: DataDir) -> SalesData:
     doc, sources = _document(data, "sales", ("members", "totals", "records", "statements"))
     members = _each(doc, "members", _label("members", "name"),
                     ("name", "aliases", "merged_into", "merged_from", "note", "quote"),
-                    lambda f: Member(f.str("name"), f.strs("aliases"), f.opt_str("merged_into"),
-                                     f.opt_int("merged_from"), f.opt_str("note"),
+                    lambda f: Member(f.text("name"), f.strs("aliases"), f.opt_text("merged_into"),
+                                     f.opt_whole("merged_from"), f.opt_text("note"),
                                      f.strs("quote")))
     _unique(doc, "members", (m.name for m in members), "member")
     names = {m.name for m in members}
@@ -402,8 +405,8 @@ def _build_sales(data: DataDir) -> SalesData:
                             f"members ({m.name})", "merged_into")
 
     def sale(f: Fields) -> Sale:
-        s = Sale(f.int("year"), f.str("member"), f.int("units"), f.enum("metric",
-                 frozenset({"sales", "production"})), f.str("column"), _prov(f, sources))
+        s = Sale(f.whole("year"), f.text("member"), f.whole("units"), f.enum("metric",
+                 frozenset({"sales", "production"})), f.text("column"), _prov(f, sources))
         if s.member not in names:
             raise f.fail("member", f"'{s.member}' is not in members ({', '.join(sorted(names))})")
         if s.units < 0:
@@ -420,7 +423,7 @@ def _build_sales(data: DataDir) -> SalesData:
         seen.add((s.year, s.member))
     totals = _each(doc, "totals", _label("totals", "year"),
                    ("year", "units", "column", *PROV_KEYS),
-                   lambda f: Total(f.int("year"), f.int("units"), f.str("column"),
+                   lambda f: Total(f.whole("year"), f.whole("units"), f.text("column"),
                                    _prov(f, sources)))
     totals.sort(key=lambda t: t.year)
     _unique(doc, "totals", (str(t.year) for t in totals), "total for year")
@@ -434,8 +437,8 @@ def _build_sales(data: DataDir) -> SalesData:
                             f"totals ({t.year})", "units")
     statements = _each(doc, "statements", _label("statements", "id"),
                        ("id", "year", "subject", "metric", "value", "kind", *PROV_KEYS),
-                       lambda f: Statement(f.str("id"), f.int("year"), f.str("subject"),
-                                           f.str("metric"), f.num("value"), f.enum("kind", KINDS),
+                       lambda f: Statement(f.text("id"), f.whole("year"), f.text("subject"),
+                                           f.text("metric"), f.num("value"), f.enum("kind", KINDS),
                                            _prov(f, sources)))
     return SalesData(tuple(sources.values()), tuple(members), tuple(totals), tuple(sales),
                      tuple(statements))
@@ -449,17 +452,17 @@ def load_ev(data: DataDir | None = None) -> EvData:
 def _build_ev(data: DataDir) -> EvData:
     doc, sources = _document(data, "ev", ("models", "milestones"))
     models = _each(doc, "models", _label("models", "name"), ("name", "maker", "aliases", "note"),
-                   lambda f: Model(f.str("name"), f.str("maker"), f.strs("aliases"),
-                                   f.opt_str("note")))
+                   lambda f: Model(f.text("name"), f.text("maker"), f.strs("aliases"),
+                                   f.opt_text("note")))
     _unique(doc, "models", (m.name for m in models), "model")
     names = {m.name for m in models}
 
     def milestone(f: Fields) -> Milestone:
         m = Milestone(
-            date=f.date("date"), date_note=f.opt_str("date_note"), alt_date=f.opt_date("alt_date"),
-            subject=f.str("subject"), subject_type=f.enum("subject_type", SUBJECT_TYPES),
+            date=f.date("date"), date_note=f.opt_text("date_note"), alt_date=f.opt_date("alt_date"),
+            subject=f.text("subject"), subject_type=f.enum("subject_type", SUBJECT_TYPES),
             metric=f.enum("metric", EV_METRICS), units=f.positive("units"),
-            cumulative=f.bool("cumulative"), covers=f.strs("covers"), text=f.str("text"),
+            cumulative=f.flag("cumulative"), covers=f.strs("covers"), text=f.text("text"),
             origin=f.enum("origin", frozenset({"table", "prose"})), prov=_prov(f, sources))
         if m.subject_type == "model" and m.subject not in names:
             raise f.fail("subject", f"model '{m.subject}' is not in the models catalogue")
@@ -484,17 +487,17 @@ def _build_stakes(data: DataDir) -> StakesData:
     doc, sources = _document(data, "stakes", ("entities", "stakes"))
     entities = _each(doc, "entities", _label("entities", "name"),
                      ("name", "aliases", "kind", "note"),
-                     lambda f: Entity(f.str("name"), f.strs("aliases"),
-                                      f.enum("kind", ENTITY_KINDS), f.opt_str("note")))
+                     lambda f: Entity(f.text("name"), f.strs("aliases"),
+                                      f.enum("kind", ENTITY_KINDS), f.opt_text("note")))
     _unique(doc, "entities", (e.name for e in entities), "entity")
     names = {e.name for e in entities}
 
     def stake(f: Fields) -> Stake:
-        s = Stake(id=f.str("id"), holder=f.strs("holder", names, nonempty=True),
+        s = Stake(id=f.text("id"), holder=f.strs("holder", names, nonempty=True),
                   target=f.strs("target", names, nonempty=True), pct=f.pct("pct"),
-                  voting=f.opt_bool("voting"), since=f.date("since"),
-                  since_note=f.opt_str("since_note"), until=f.opt_date("until"),
-                  until_note=f.opt_str("until_note"), prov=_prov(f, sources))
+                  voting=f.opt_flag("voting"), since=f.date("since"),
+                  since_note=f.opt_text("since_note"), until=f.opt_date("until"),
+                  until_note=f.opt_text("until_note"), prov=_prov(f, sources))
         if s.until is not None and s.until.end() < s.since.end():
             raise f.fail("until", f"{s.until} is before since {s.since}")
         return s
@@ -516,7 +519,7 @@ def _build_timeline(data: DataDir) -> TimelineData:
     doc, sources = _document(data, "timeline", ("events",))
     events = _each(doc, "events", _label("events", "date"),
                    ("date", "date_note", "event", "tags", "kind", "members", *PROV_KEYS),
-                   lambda f: Event(f.date("date"), f.opt_str("date_note"), f.str("event"),
+                   lambda f: Event(f.date("date"), f.opt_text("date_note"), f.text("event"),
                                    f.strs("tags", TAGS, nonempty=True), f.enum("kind", KINDS),
                                    f.strs("members"), _prov(f, sources)))
     events.sort(key=lambda e: e.date)
@@ -533,17 +536,17 @@ def _build_plants(data: DataDir) -> PlantsData:
 
     def plant(f: Fields) -> Plant:
         p = Plant(
-            id=f.str("id"), name=f.str("name"), city=f.opt_str("city"),
-            region=f.opt_str("region"), country=f.str("country"), aliases=f.strs("aliases"),
-            operator=f.opt_str("operator"), opened=f.opt_date("opened"),
-            opened_note=f.opt_str("opened_note"), capacity=f.positive("capacity"),
+            id=f.text("id"), name=f.text("name"), city=f.opt_text("city"),
+            region=f.opt_text("region"), country=f.text("country"), aliases=f.strs("aliases"),
+            operator=f.opt_text("operator"), opened=f.opt_date("opened"),
+            opened_note=f.opt_text("opened_note"), capacity=f.positive("capacity"),
             capacity_unit=f.opt_enum("capacity_unit", CAPACITY_UNITS),
-            capacity_qualifier=f.opt_str("capacity_qualifier"),
+            capacity_qualifier=f.opt_text("capacity_qualifier"),
             initial_capacity=f.positive("initial_capacity"),
-            capacity_note=f.opt_str("capacity_note"), products=f.strs("products"),
-            investment=f.opt_num("investment"), currency=f.opt_str("currency"),
-            investment_qualifier=f.opt_str("investment_qualifier"),
-            investment_note=f.opt_str("investment_note"),
+            capacity_note=f.opt_text("capacity_note"), products=f.strs("products"),
+            investment=f.opt_num("investment"), currency=f.opt_text("currency"),
+            investment_qualifier=f.opt_text("investment_qualifier"),
+            investment_note=f.opt_text("investment_note"),
             facility_type=f.enum("facility_type", FACILITY_TYPES), prov=_prov(f, sources))
         if p.capacity is not None and p.capacity_unit is None:
             raise f.fail("capacity_unit", "missing: a capacity needs its unit")
@@ -563,11 +566,11 @@ def _build_plants(data: DataDir) -> PlantsData:
 
     def aggregate(f: Fields) -> Aggregate:
         a = Aggregate(
-            id=f.str("id"), name=f.str("name"), country=f.opt_str("country"),
+            id=f.text("id"), name=f.text("name"), country=f.opt_text("country"),
             plants=f.strs("plants", frozenset(ids)), capacity=f.positive("capacity"),
             capacity_unit=f.opt_enum("capacity_unit", CAPACITY_UNITS), kind=f.enum("kind", KINDS),
             date=f.opt_date("date"), investment=f.opt_num("investment"),
-            currency=f.opt_str("currency"), prov=_prov(f, sources))
+            currency=f.opt_text("currency"), prov=_prov(f, sources))
         if a.capacity is not None and a.capacity_unit is None:
             raise f.fail("capacity_unit", "missing: a capacity needs its unit")
         return a

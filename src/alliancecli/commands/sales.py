@@ -11,7 +11,7 @@ from ..options import FromOpt, ToOpt, YearOpt, with_output
 from ..output import Options, emit
 
 
-class By(str, enum.Enum):
+class By(enum.StrEnum):
     member = "member"
     year = "year"
 

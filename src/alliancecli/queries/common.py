@@ -38,10 +38,17 @@ def year_range(available: Iterable[int], what: str, year: int | None, start: int
         if not ys[0] <= year <= ys[-1]:
             raise QueryError(f"no {what} data for {year}; {have}")
         return year, year
-    lo = ys[0] if start is None else start
-    hi = ys[-1] if end is None else end
-    if lo > hi:
-        raise QueryError(f"--from {lo} is after --to {hi}; {have}")
-    if hi < ys[0] or lo > ys[-1]:
-        raise QueryError(f"no {what} data between {lo} and {hi}; {have}")
-    return lo, hi
+    if start is not None and end is not None and start > end:
+        raise QueryError(f"--from {start} is after --to {end}; {have}")
+    if start is not None and start > ys[-1]:
+        raise QueryError(f"no {what} data from {start} on; {have}")
+    if end is not None and end < ys[0]:
+        raise QueryError(f"no {what} data up to {end}; {have}")
+    return (ys[0] if start is None else start), (ys[-1] if end is None else end)
+
+
+def number(v: float) -> str:
+    """A stored amount for a sentence: digits grouped, no exponent, nothing rounded."""
+    if isinstance(v, int) or v.is_integer():
+        return f"{int(v):,}"
+    return f"{v:,}"

@@ -60,10 +60,8 @@ def _lfl(data: SalesData, year: int, table: dict[int, dict[str, int]],
             prev[host] = prev.get(host, 0) + u
             notes.append(f"{year}: {m}'s figures are merged into {host}'s; like-for-like growth "
                          f"adds {m}'s {year - 1} units ({u:,}) to {host}'s {year - 1}.")
-    new = [m for m in cur if m not in prev]
-    for m in new:
-        notes.append(f"{year}: {m} is reported for the first time; like-for-like growth leaves "
-                     f"it out of {year}.")
+    notes.extend(f"{year}: {m} is reported for the first time; like-for-like growth leaves "
+                 f"it out of {year}." for m in cur if m not in prev)
     same = sum(u for m, u in cur.items() if m in prev)
     return growth_pct(sum(prev.values()), same), notes
 

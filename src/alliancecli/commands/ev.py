@@ -1,0 +1,118 @@
+"""``alliance ev``: electric-vehicle milestones, model totals and pace."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+from ..options import FromOpt, ToOpt, YearOpt, with_output
+from ..output import Options, emit
+
+ev_app = typer.Typer(
+    name="ev", no_args_is_help=True,
+    help="Electric-vehicle milestones, the latest figure per model, and the pace between "
+         "milestones.\n\nExamples:\n\n  alliance ev milestones --date 2015-12\n\n"
+         "  alliance ev models --model twizy\n\n  alliance ev pace")
+
+
+class Metric(enum.StrEnum):
+    sales = "sales"
+    production = "production"
+    launch = "launch"
+
+
+def _complete_models(incomplete: str) -> list[str]:
+    from ..cli import State
+    from ..loader import load_ev
+    from ..text import fold
+
+    try:
+        models = load_ev(State.data_dir()).models
+    except Exception:  # completion must never fail loudly
+        return []
+    return [m.name for m in models
+            if any(fold(n).startswith(fold(incomplete)) for n in (m.name, *m.aliases))]
+
+
+@ev_app.command("milestones")
+@with_output()
+def milestones(
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    date: Annotated[str | None, typer.Option(
+        "--date", "-d", show_default=False, metavar="YYYY[-MM]",
+        help="Only milestones in this year or month (e.g. 2015-12).")] = None,
+    subject: Annotated[str | None, typer.Option(
+        "--subject", show_default=False,
+        help="Only this subject: Alliance, a company or a model.")] = None,
+    metric: Annotated[Metric | None, typer.Option(
+        "--metric", show_default=False, help="Only sales, production or launch.")] = None,
+    *,
+    out: Options,
+) -> None:
+    """Every dated EV milestone: launches, and sales and production figures.
+
+    Examples:
+
+      alliance ev milestones --date 2015-12
+
+      alliance ev milestones --subject alliance --metric sales -f csv
+    """
+    from ..cli import State
+    from ..loader import load_ev
+    from ..queries import ev as q
+
+    data = load_ev(State.data_dir())
+    emit(q.milestones(data, year, from_, to, date, subject, metric.value if metric else None),
+         out)
+
+
+@ev_app.command("models")
+@with_output()
+def models(
+    model: Annotated[str | None, typer.Option(
+        "--model", show_default=False, autocompletion=_complete_models,
+        help="Only this model (aliases and the source's misspelling 'Twitzy' work).")] = None,
+    history: Annotated[bool, typer.Option(
+        "--history", help="Every dated figure, not just the latest.")] = False,
+    *,
+    out: Options,
+) -> None:
+    """The latest cumulative figure per model and metric (sales or production).
+
+    Examples:
+
+      alliance ev models
+
+      alliance ev models --model leaf --history
+    """
+    from ..cli import State
+    from ..loader import load_ev
+    from ..queries import ev as q
+
+    emit(q.models(load_ev(State.data_dir()), model, history), out)
+
+
+@ev_app.command("pace")
+@with_output(chart=True)
+def pace(*, out: Options) -> None:
+    """Months between the Alliance's cumulative EV sales milestones, and units per month.
+
+    Examples:
+
+      alliance ev pace
+
+      alliance ev pace --chart
+    """
+    from ..cli import State
+    from ..loader import load_ev
+    from ..queries import ev as q
+
+    emit(q.pace(load_ev(State.data_dir())), out)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(ev_app, name="ev")

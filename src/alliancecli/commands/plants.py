@@ -1,0 +1,76 @@
+"""``alliance plants``: where the Alliance builds."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+from ..options import with_output
+from ..output import Options, emit
+
+
+class By(enum.StrEnum):
+    plant = "plant"
+    country = "country"
+
+
+def _complete_countries(incomplete: str) -> list[str]:
+    from ..cli import State
+    from ..loader import load_plants
+    from ..text import fold
+
+    try:
+        names = sorted({p.country for p in load_plants(State.data_dir()).plants})
+    except Exception:  # completion must never fail loudly
+        return []
+    return [n for n in names if fold(n).startswith(fold(incomplete))]
+
+
+@with_output(chart=True)
+def plants(
+    country: Annotated[list[str] | None, typer.Option(
+        "--country", show_default=False, autocompletion=_complete_countries,
+        help="Only sites in this country (repeatable; accents and prefixes forgiven).")] = None,
+    operator: Annotated[str | None, typer.Option(
+        "--operator", show_default=False, help="Only sites run by this company.")] = None,
+    type_: Annotated[str | None, typer.Option(
+        "--type", show_default=False,
+        help="Only this facility type: vehicle_plant, engine_plant, battery_plant, warehouse, "
+             "research_centre, design_studio, technical_centre.")] = None,
+    min_capacity: Annotated[int | None, typer.Option(
+        "--min-capacity", show_default=False, metavar="N",
+        help="Only vehicle plants with a stated annual capacity of at least N.")] = None,
+    city: Annotated[str | None, typer.Option(
+        "--city", show_default=False,
+        help="Only this place (either of the source's spellings: Tangier or Tangiers).")] = None,
+    by: Annotated[By, typer.Option(
+        "--by", help="plant: a row per site; country: sites and vehicle capacity per country."
+    )] = By.plant,
+    *,
+    out: Options,
+) -> None:
+    """Manufacturing sites, their capacities, products and investments, by country.
+
+    Examples:
+
+      alliance plants --country brazil
+
+      alliance plants --by country
+
+      alliance plants --min-capacity 300000 --sort capacity --desc
+
+      alliance plants --city tangiers -f json
+    """
+    from ..cli import State
+    from ..loader import load_plants
+    from ..queries import plants as q
+
+    data = load_plants(State.data_dir())
+    query = q.by_country if by is By.country else q.plants
+    emit(query(data, country or (), operator, type_, min_capacity, city), out)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plants")(plants)

@@ -1,0 +1,63 @@
+"""``alliance stakes``: who owns what, and when."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..options import with_output
+from ..output import Options, emit
+
+
+def _complete_entities(incomplete: str) -> list[str]:
+    from ..cli import State
+    from ..loader import load_stakes
+    from ..text import fold
+
+    try:
+        names = [e.name for e in load_stakes(State.data_dir()).entities]
+    except Exception:  # completion must never fail loudly
+        return []
+    return [n for n in names if fold(n).startswith(fold(incomplete))]
+
+
+@with_output()
+def stakes(
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", "-a", show_default=False, metavar="DATE",
+        help="The state at the end of DATE: YYYY, YYYY-MM or YYYY-MM-DD. Default: the latest.")
+    ] = None,
+    holder: Annotated[list[str] | None, typer.Option(
+        "--holder", show_default=False, autocompletion=_complete_entities,
+        help="Only stakes held by this company (repeatable).")] = None,
+    target: Annotated[list[str] | None, typer.Option(
+        "--target", show_default=False, autocompletion=_complete_entities,
+        help="Only stakes in this company (repeatable).")] = None,
+    history: Annotated[bool, typer.Option(
+        "--history", help="Every change over time instead of one date's state.")] = False,
+    *,
+    out: Options,
+) -> None:
+    """The cross-shareholdings in force at a date, with the tree of control they form.
+
+    Examples:
+
+      alliance stakes
+
+      alliance stakes --as-of 2010 --holder renault --target nissan
+
+      alliance stakes --history --holder renault --target nissan
+
+      alliance stakes --as-of 2016-12 -f json
+    """
+    from ..cli import State
+    from ..loader import load_stakes
+    from ..queries.stakes import stakes as query
+
+    data = load_stakes(State.data_dir())
+    emit(query(data, as_of, holder or (), target or (), history), out)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("stakes")(stakes)

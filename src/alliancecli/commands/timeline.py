@@ -1,0 +1,68 @@
+"""``alliance timeline``: the dated history."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+from ..options import FromOpt, ToOpt, YearOpt, with_output
+from ..output import Options, emit
+
+
+class EventKind(enum.StrEnum):
+    event = "event"
+    plan = "plan"
+
+
+def _complete_tags(incomplete: str) -> list[str]:
+    from ..loader import TAGS
+
+    return sorted(t for t in TAGS if t.startswith(incomplete.lower()))
+
+
+@with_output()
+def timeline(
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    tag: Annotated[list[str] | None, typer.Option(
+        "--tag", "-t", show_default=False, autocompletion=_complete_tags,
+        help="Only events with this tag (repeatable: any of them): ownership, governance, ev, "
+             "partnership, plant, leadership, sales, ...")] = None,
+    search: Annotated[str | None, typer.Option(
+        "--search", "-S", show_default=False,
+        help="Only events whose text contains this (case and accents ignored).")] = None,
+    member: Annotated[list[str] | None, typer.Option(
+        "--member", "-m", show_default=False,
+        help="Only events that concern this company (repeatable).")] = None,
+    kind: Annotated[EventKind | None, typer.Option(
+        "--kind", show_default=False,
+        help="event: things that happened; plan: plans and targets. Default: both.")] = None,
+    *,
+    out: Options,
+) -> None:
+    """The Alliance's dated history, 1999 onwards, filterable by years, tags and text.
+
+    Examples:
+
+      alliance timeline --from 2010
+
+      alliance timeline --year 2016
+
+      alliance timeline --tag ownership --member mitsubishi
+
+      alliance timeline --search ghosn --kind event -f csv
+    """
+    from ..cli import State
+    from ..loader import load_timeline
+    from ..queries.timeline import timeline as query
+
+    data = load_timeline(State.data_dir())
+    emit(query(data, year, from_, to, tag or (), search, member or (),
+               kind.value if kind else None), out)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("timeline")(timeline)

@@ -1,0 +1,147 @@
+"""EV milestones, the latest figure per model, and the pace between Alliance milestones."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..dates import PartialDate
+from ..errors import QueryError
+from ..records import EvData, Milestone, Provenance
+from ..report import Bar, Column, Report, Value
+from ..text import resolve_name
+from .common import caption, span, year_range
+
+MILESTONE_COLUMNS = (Column("date", "date"), Column("subject"), Column("subject_type"),
+                     Column("metric"), Column("units", "int"), Column("qualifier"),
+                     Column("text"), Column("alt_date", "date"), Column("note"))
+
+
+def _note(m: Milestone) -> str | None:
+    parts = [p for p in (m.date_note, m.prov.note) if p]
+    return " ".join(parts) or None
+
+
+def _period(data: EvData) -> str:
+    return f"EV milestones {span(m.date.year for m in data.milestones)}"
+
+
+def milestones(data: EvData, year: int | None = None, start: int | None = None,
+               end: int | None = None, date: str | None = None,
+               subject: str | None = None, metric: str | None = None) -> Report:
+    """Every dated EV fact; ``date`` narrows to a year or a month (``2015-12``)."""
+    lo, hi = year_range((m.date.year for m in data.milestones), "EV", year, start, end)
+    month: PartialDate | None = None
+    if date is not None:
+        try:
+            month = PartialDate.parse(date.strip())
+        except ValueError as e:
+            raise QueryError(f"--date: {e}") from None
+        years = [m.date.year for m in data.milestones]
+        if not min(years) <= month.year <= max(years):
+            raise QueryError(f"no EV milestones in {month.iso}; years available: {span(years)}")
+    who: str | None = None
+    if subject is not None:
+        known: dict[str, tuple[str, ...]] = {m.subject: () for m in data.milestones}
+        for model in data.models:
+            if model.name in known:
+                known[model.name] = model.aliases
+        who = resolve_name(subject, known, "subject")
+    if metric is not None and metric not in ("sales", "production", "launch"):
+        raise QueryError(f"unknown metric '{metric}' (valid: launch, production, sales)")
+    rows: list[tuple[Value, ...]] = []
+    prov: list[Provenance | None] = []
+    for m in data.milestones:
+        if not lo <= m.date.year <= hi:
+            continue
+        if month is not None and m.date.iso[:len(month.iso)] != month.iso:
+            continue
+        if (who is not None and m.subject != who) or (metric is not None and m.metric != metric):
+            continue
+        rows.append((m.date, m.subject, m.subject_type, m.metric, m.units, m.prov.qualifier,
+                     m.text, m.alt_date, _note(m)))
+        prov.append(m.prov)
+    notes = []
+    if any(r[7] for r in rows):
+        notes.append("alt_date: the source's prose dates that milestone differently from its "
+                     "table; the table's date is kept.")
+    return Report(title="Alliance EV milestones", columns=MILESTONE_COLUMNS, rows=rows,
+                  provenance=prov, notes=notes, caption=caption(data.sources, _period(data)))
+
+
+MODEL_COLUMNS = (Column("model"), Column("maker"), Column("units", "int"), Column("metric"),
+                 Column("as_of", "date"), Column("qualifier"), Column("covers", "list"),
+                 Column("note"))
+
+
+def models(data: EvData, model: str | None = None, history: bool = False) -> Report:
+    """The latest cumulative figure per model and metric, or every dated figure (history)."""
+    catalogue = {m.name: m for m in data.models}
+    chosen: str | None = None
+    if model is not None:
+        chosen = resolve_name(model, {m.name: m.aliases for m in data.models}, "model")
+    figures = [m for m in data.milestones
+               if m.subject in catalogue and m.units is not None
+               and (chosen is None or m.subject == chosen)]
+    if not history:
+        latest: dict[tuple[str, str], Milestone] = {}
+        for m in figures:  # milestones are sorted by date: the last one seen wins
+            if m.cumulative:
+                latest[(m.subject, m.metric)] = m
+        figures = sorted(latest.values(), key=lambda m: (m.subject, m.metric))
+    rows: list[tuple[Value, ...]] = [
+        (m.subject, catalogue[m.subject].maker, m.units, m.metric, m.date, m.prov.qualifier,
+         m.covers, _note(m)) for m in figures]
+    notes = []
+    if any(m.covers for m in figures):
+        notes.append("covers: the figure counts these models or variants together; the source "
+                     "gives no split.")
+    if any("not_member" in m.prov.flags for m in figures):
+        notes.append("Rows flagged not_member are not Alliance models; the source cites them "
+                     "for comparison.")
+    what = chosen or "every model"
+    title = (f"EV figures over time: {what}" if history
+             else f"Latest cumulative EV figure per model and metric: {what}")
+    return Report(title=title, columns=MODEL_COLUMNS, rows=rows,
+                  provenance=[m.prov for m in figures], notes=notes,
+                  caption=caption(data.sources, _period(data)))
+
+
+PACE_COLUMNS = (Column("from_date", "date"), Column("to_date", "date"),
+                Column("from_units", "int"), Column("to_units", "int"),
+                Column("added_units", "int"), Column("months", "int"),
+                Column("units_per_month", "int"))
+
+
+def pace(data: EvData) -> Report:
+    """Months between consecutive Alliance cumulative-sales milestones, and units per month."""
+    steps = [m for m in data.milestones
+             if m.subject_type == "alliance" and m.metric == "sales" and m.cumulative
+             and m.units is not None]
+    rows: list[tuple[Value, ...]] = []
+    prov: list[Provenance | None] = []
+    rates: list[tuple[int, str]] = []
+    for a, b in zip(steps, steps[1:], strict=False):
+        assert a.units is not None and b.units is not None
+        months = b.date.months_since(a.date)
+        added = b.units - a.units
+        rate = None if months <= 0 else int(
+            (Decimal(added) / months).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        rows.append((a.date, b.date, a.units, b.units, added, months, rate))
+        prov.append(b.prov)
+        if rate is not None:
+            rates.append((rate, f"{a.date.iso} to {b.date.iso} ({a.units:,} to {b.units:,} "
+                                f"units, {months} months): {rate:,} units a month"))
+    notes = []
+    if rates:
+        notes.append("Fastest stretch: " + max(rates)[1] + ".")
+        notes.append("Slowest stretch: " + min(rates)[1] + ".")
+    notes.append("Months count calendar months between the milestones' months; most milestones "
+                 "are 'passed' or 'reached' figures, so the pace is approximate.")
+    if any("date_conflict" in m.prov.flags or "date_inferred" in m.prov.flags for m in steps):
+        notes.append("Some milestones have an inferred date or a second date in the prose; the "
+                     "table's date is used (see `alliance ev milestones`).")
+    chart = tuple(Bar(m.date.iso, (("Alliance", float(m.units or 0)),)) for m in steps)
+    return Report(title="Pace of Alliance cumulative EV sales", columns=PACE_COLUMNS,
+                  rows=rows, provenance=prov, notes=notes,
+                  caption=caption(data.sources, _period(data)), chart=chart,
+                  chart_unit="cumulative EV sales (units) at each milestone")

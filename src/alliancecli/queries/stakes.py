@@ -1,0 +1,129 @@
+"""Cross-shareholdings in force at a date, their history, and the tree of control they form."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..dates import PartialDate
+from ..errors import QueryError
+from ..records import Stake, StakesData
+from ..report import Column, Node, Report, Value
+from ..text import resolve_name
+from .common import caption
+
+COLUMNS = (Column("holder"), Column("target"), Column("pct", "num"), Column("voting", "bool"),
+           Column("since", "date"), Column("until", "date"), Column("qualifier"),
+           Column("note"))
+
+
+def parse_as_of(data: StakesData, text: str | None) -> PartialDate | None:
+    """Check --as-of: any date from the first stake on; None means the latest state."""
+    if text is None:
+        return None
+    try:
+        when = PartialDate.parse(text.strip())
+    except ValueError as e:
+        raise QueryError(f"--as-of: {e}") from None
+    first = min(s.since for s in data.stakes)
+    if when.end() < first.end():
+        raise QueryError(f"no stakes before {first.iso}; --as-of takes a date from "
+                         f"{first.iso} on")
+    return when
+
+
+def in_force(stake: Stake, when: PartialDate | None) -> bool:
+    """True if ``stake`` holds at the end of ``when`` (the latest state when None)."""
+    if when is None:
+        return stake.until is None
+    at = when.end()
+    return stake.since.end() <= at and (stake.until is None or at < stake.until.end())
+
+
+def _names(data: StakesData, holder: Sequence[str], target: Sequence[str]) -> tuple[set[str],
+                                                                                       set[str]]:
+    known = {e.name: e.aliases for e in data.entities}
+    return ({resolve_name(h, known, "holder") for h in holder},
+            {resolve_name(t, known, "target") for t in target})
+
+
+def _row(s: Stake) -> tuple[Value, ...]:
+    notes = [n for n in (s.since_note, s.prov.note, s.until_note) if n]
+    if "combined" in s.prov.flags:
+        notes.insert(0, "Stated for the parties together; the source gives no split.")
+    return (" + ".join(s.holder), " + ".join(s.target), s.pct, s.voting, s.since, s.until,
+            s.prov.qualifier, " ".join(notes) or None)
+
+
+def stakes(data: StakesData, as_of: str | None = None, holder: Sequence[str] = (),
+           target: Sequence[str] = (), history: bool = False) -> Report:
+    """Stakes in force at ``as_of`` (or every change with ``history``)."""
+    when = parse_as_of(data, as_of)
+    holders, targets = _names(data, holder, target)
+    chosen = [s for s in data.stakes
+              if (not holders or holders & set(s.holder))
+              and (not targets or targets & set(s.target))
+              and (history or in_force(s, when))]
+    first = min(s.since for s in data.stakes).year
+    last = max(max(s.since.year, s.until.year if s.until else 0) for s in data.stakes)
+    at = "the latest state" if when is None else f"the end of {when.iso}"
+    if history:
+        title = "Alliance stakes: every change"
+    else:
+        title = f"Alliance stakes in force at {at}"
+    notes = []
+    if any(s.prov.flags and "conflict" in s.prov.flags for s in chosen):
+        notes.append("A flagged conflict: the source states one of these stakes with two "
+                     "different figures; the note on the row gives both.")
+    if not history and as_of is not None and when is not None and len(when.iso) < 10:
+        notes.append(f"--as-of {when.iso} means the state at {when.end().isoformat()}; a change "
+                     "the source dates only by year or month counts as done by the end of it.")
+    return Report(
+        title=title, columns=COLUMNS, rows=[_row(s) for s in chosen],
+        provenance=[s.prov for s in chosen], notes=notes,
+        caption=caption(data.sources, f"stakes {first}\u2013{last}"),
+        tree=None if history else control_tree([s for s in data.stakes if in_force(s, when)],
+                                               at))
+
+
+def _edge_label(s: Stake) -> str:
+    size = "size not stated" if s.pct is None else f"{s.pct:g} %"
+    vote = "" if s.voting is None else " voting" if s.voting else " non-voting"
+    joint = " (jointly)" if len(s.holder) > 1 else ""
+    return f"{size}{vote}{joint}"
+
+
+def control_tree(stakes_now: Sequence[Stake], at: str) -> Node:
+    """Who holds whom, drawn from the stakes in force; cycles shown as cross-holdings."""
+    edges: dict[str, list[tuple[str, Stake]]] = {}
+    held: set[str] = set()
+    for s in stakes_now:
+        h, t = " + ".join(s.holder), " + ".join(s.target)
+        edges.setdefault(h, []).append((t, s))
+        held.add(t)
+    nodes = sorted(set(edges) | held)
+    roots = [n for n in nodes if n not in held and n in edges]
+    seen: set[str] = set()
+
+    def walk(name: str, path: tuple[str, ...]) -> tuple[Node, ...]:
+        out = []
+        for t, s in sorted(edges.get(name, []), key=lambda e: (-(e[1].pct or 0), e[0])):
+            label = f"{t}: {_edge_label(s)}"
+            if t in path:
+                out.append(Node(f"{label} \u21c4 cross-holding with {t}"))
+            elif t in seen:
+                out.append(Node(f"{label} (its holdings are shown above)" if t in edges
+                                else label))
+            else:
+                seen.add(t)
+                out.append(Node(label, walk(t, (*path, t))))
+        return tuple(out)
+
+    children: list[Node] = []
+    for r in roots:
+        seen.add(r)
+        children.append(Node(r, walk(r, (r,))))
+    for n in nodes:  # holders only reachable through a cycle (none of them is a root)
+        if n in edges and n not in seen:
+            seen.add(n)
+            children.append(Node(n, walk(n, (n,))))
+    return Node(f"Control at {at}", tuple(children))

@@ -1,0 +1,91 @@
+"""Shared fixtures: the installed ``alliance`` as a subprocess, and deterministic rendering."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT.parent / "shared" / "seeds"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BIN = Path(sys.executable).parent / "alliance"
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """An environment without the developer's colour, format or data settings."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ALLIANCE_", "FORCE_COLOR", "NO_COLOR", "COLUMNS", "LINES",
+                                "PYTHONIOENCODING", "CLICOLOR"))}
+    env["TERM"] = "dumb"
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+    raw: bytes
+
+
+def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+        timeout: float = 60) -> Result:
+    """Run the installed ``alliance`` in a subprocess, from a directory outside the checkout."""
+    p = subprocess.run([str(BIN), *args], capture_output=True, env=env or clean_env(),
+                       cwd=cwd or Path("/"), timeout=timeout)
+    return Result(p.returncode, p.stdout.decode("utf-8", "replace"),
+                  p.stderr.decode("utf-8", "replace"), p.stdout)
+
+
+@pytest.fixture
+def cli() -> type[Result]:
+    if not BIN.exists():
+        pytest.fail(f"the alliance command is not installed beside {sys.executable}")
+    return Result
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Iterator[Path]:
+    """A writable copy of the bundled dataset, to break one file at a time."""
+    from importlib import resources
+
+    src = resources.files("alliancecli.data")
+    dest = tmp_path / "data"
+    dest.mkdir()
+    for name in ("sales", "ev", "stakes", "timeline", "plants"):
+        (dest / f"{name}.json").write_bytes((src / f"{name}.json").read_bytes())
+    yield dest
+    shutil.rmtree(dest, ignore_errors=True)
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    """Run ``alliance`` in-process, as a pipe would see it (no terminal, no colour)."""
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from alliancecli.cli import main
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env if env is not None else clean_env())
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(list(args))
+            out.flush()
+            err.flush()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    raw = out.buffer.getvalue()
+    return Result(code, raw.decode("utf-8"),
+                  err.buffer.getvalue().decode("utf-8"), raw)
