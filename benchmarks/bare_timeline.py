@@ -1,4 +1,5 @@
-"""The least a timeline export can do: json.load a timeline.json and write its events as CSV.
+"""The least a timeline export can do: json.load a timeline.json and write its events as CSV
+(the columns of ``alliance timeline -f csv``).
 
     python benchmarks/bare_timeline.py DATA_DIR/timeline.json > out.csv
 
@@ -15,10 +16,10 @@ def main(path: str) -> None:
     with open(path, encoding="utf-8") as f:
         doc = json.load(f)
     w = csv.writer(sys.stdout, lineterminator="\n")
-    w.writerow(["date", "kind", "event", "tags", "members", "source"])
+    w.writerow(["date", "year", "event", "tags", "kind", "members", "date_note"])
     w.writerows(
-        [e["date"], e["kind"], e["event"], ";".join(e["tags"]), ";".join(e["members"]),
-         e["source"]]
+        [e["date"], e["date"][:4], e["event"], ";".join(e["tags"]), e["kind"],
+         ";".join(e["members"]), e["date_note"] or ""]
         for e in doc["events"]
     )
 

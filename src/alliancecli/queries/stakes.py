@@ -122,8 +122,12 @@ def control_tree(stakes_now: Sequence[Stake], at: str) -> Node:
     for r in roots:
         seen.add(r)
         children.append(Node(r, walk(r, (r,))))
-    for n in nodes:  # holders only reachable through a cycle (none of them is a root)
-        if n in edges and n not in seen:
-            seen.add(n)
-            children.append(Node(n, walk(n, (n,))))
+    # Holders reachable only through a cycle (Renault and Nissan hold each other): start from
+    # the one with the largest stake, so the tree reads Renault -> Nissan, not the reverse.
+    def weight(n: str) -> tuple[float, str]:
+        return (-max(((s.pct or 0) for t, s in edges[n] if t in edges), default=0), n)
+
+    while rest := sorted((n for n in edges if n not in seen), key=weight):
+        seen.add(rest[0])
+        children.append(Node(rest[0], walk(rest[0], (rest[0],))))
     return Node(f"Control at {at}", tuple(children))
