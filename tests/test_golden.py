@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import invoke
 
 GOLDEN = Path(__file__).parent / "golden"

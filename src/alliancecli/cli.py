@@ -69,9 +69,9 @@ def root(
 
 
 def _register() -> None:
-    from .commands import ev, plants, sales, stakes, timeline
+    from .commands import ev, meta, plants, sales, sql, stakes, timeline
 
-    for module in (sales, ev, stakes, timeline, plants):
+    for module in (sales, ev, stakes, timeline, plants, sql, meta):
         module.register(app)
 
 

@@ -24,7 +24,33 @@ ToOpt = Annotated[int | None, typer.Option("--to", help="Up to this year (inclus
 
 
 def _complete_formats(incomplete: str) -> list[str]:
-    return [f for f in ALL_FORMATS if f.startswith(incomplete)]
+    from .text import complete
+
+    return complete(incomplete, ALL_FORMATS)
+
+
+def _columns_for(command: str) -> list[str]:
+    from .queries import check, ev, meta, plants, sales, stakes, timeline
+
+    by_command = {
+        "sales": sales.MEMBER_COLUMNS + sales.YEAR_COLUMNS + sales.SUMMARY_COLUMNS,
+        "milestones": ev.MILESTONE_COLUMNS, "models": ev.MODEL_COLUMNS, "pace": ev.PACE_COLUMNS,
+        "stakes": stakes.COLUMNS, "timeline": timeline.COLUMNS,
+        "plants": plants.COLUMNS + plants.COUNTRY_COLUMNS, "check": check.COLUMNS,
+        "sources": meta.SOURCE_COLUMNS, "about": meta.ABOUT_COLUMNS,
+    }
+    names = [c.name for c in by_command.get(command, ())]
+    return list(dict.fromkeys(names + ["source", "quote"]))
+
+
+def _complete_column(ctx: typer.Context, incomplete: str) -> list[str]:
+    return [c for c in _columns_for(ctx.info_name or "") if c.startswith(incomplete)]
+
+
+def _complete_columns(ctx: typer.Context, incomplete: str) -> list[str]:
+    done, _, last = incomplete.rpartition(",")
+    prefix = f"{done}," if done else ""
+    return [prefix + c for c in _columns_for(ctx.info_name or "") if c.startswith(last)]
 
 
 _OUTPUT_PARAMS: list[tuple[str, Any, Any]] = [
@@ -35,9 +61,11 @@ _OUTPUT_PARAMS: list[tuple[str, Any, Any]] = [
              "rst, latex, html, ...). Default from $ALLIANCE_FORMAT, else table.")], "table"),
     ("columns", Annotated[str | None, typer.Option(
         "--columns", "-c", rich_help_panel=OUTPUT, show_default=False,
+        autocompletion=_complete_columns,
         help="Comma-separated columns to show, in this order.")], None),
     ("sort", Annotated[str | None, typer.Option(
         "--sort", "-s", rich_help_panel=OUTPUT, show_default=False,
+        autocompletion=_complete_column,
         help="Sort rows by this column (missing values last).")], None),
     ("desc", Annotated[bool, typer.Option(
         "--desc", rich_help_panel=OUTPUT, help="Reverse the order.")], False),

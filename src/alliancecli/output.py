@@ -11,9 +11,9 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, assert_never
+from typing import IO, TYPE_CHECKING, Any, Protocol, assert_never
 
 from .dates import PartialDate
 from .errors import QueryError
@@ -198,6 +198,10 @@ def human(v: Value, col: Column) -> str:
 # --- writing ------------------------------------------------------------------------------
 
 
+class Sink(Protocol):
+    def write(self, s: str, /) -> int: ...
+
+
 class _Utf8:
     """A text sink that writes UTF-8 bytes to stdout whatever the stream's own encoding."""
 
@@ -223,14 +227,8 @@ def emit(report: Report, opts: Options) -> None:
         case Kind.TABLE:
             _table(report, columns, rows, opts)
             return
-        case Kind.CSV:
-            _csv(columns, rows, opts, "\n")
-        case Kind.TSV:
-            _tsv(columns, rows, opts)
-        case Kind.JSON:
-            _json(columns, rows)
-        case Kind.JSONL:
-            _jsonl(columns, rows)
+        case Kind.CSV | Kind.TSV | Kind.JSON | Kind.JSONL:
+            write_machine(kind, columns, rows, _Utf8(), header=not opts.no_header)
         case Kind.TABULATE:
             _tabulate(columns, rows, opts)
         case _:
@@ -249,50 +247,44 @@ def _notes_to_stderr(report: Report, rows: Sequence[object], opts: Options) -> N
         print(f"note: {strip_controls(n)}", file=sys.stderr)
 
 
-def _csv(columns: Sequence[Column], rows: Iterable[tuple[Value, ...]], opts: Options,
-         end: str) -> None:
-    import csv
+def write_machine(kind: Kind, columns: Sequence[Column], rows: Sequence[tuple[Value, ...]],
+                  out: Sink, header: bool = True) -> None:
+    """Write rows as csv, tsv, json or jsonl text to ``out`` (stdout, or a file for export)."""
+    names = [c.name for c in columns]
+    if kind is Kind.CSV:
+        import csv
 
-    w = csv.writer(_Utf8(), lineterminator=end)
-    if not opts.no_header:
-        w.writerow([c.name for c in columns])
-    w.writerows([plain(v) for v in r] for r in rows)
+        w = csv.writer(out, lineterminator="\n")
+        if header:
+            w.writerow(names)
+        w.writerows([plain(v) for v in r] for r in rows)
+    elif kind is Kind.TSV:
+        if header:
+            out.write("\t".join(names) + "\n")
+        for r in rows:
+            out.write("\t".join(plain(v).translate(_TSV_ESCAPES) for v in r) + "\n")
+    elif kind is Kind.JSONL:
+        for r in rows:
+            out.write(_dumps({n: jsonable(v) for n, v in zip(names, r, strict=True)}) + "\n")
+    elif kind is Kind.JSON:
+        if not rows:
+            out.write("[]\n")
+            return
+        out.write("[\n")
+        last = len(rows) - 1
+        for i, r in enumerate(rows):
+            out.write(_dumps({n: jsonable(v) for n, v in zip(names, r, strict=True)})
+                      + (",\n" if i < last else "\n"))
+        out.write("]\n")
+    else:
+        raise ValueError(f"{kind} is not a machine format")
 
 
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _tsv(columns: Sequence[Column], rows: Iterable[tuple[Value, ...]], opts: Options) -> None:
-    out = _Utf8()
-    if not opts.no_header:
-        out.write("\t".join(c.name for c in columns) + "\n")
-    for r in rows:
-        out.write("\t".join(plain(v).translate(_TSV_ESCAPES) for v in r) + "\n")
-
-
 def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, allow_nan=False)
-
-
-def _json(columns: Sequence[Column], rows: Sequence[tuple[Value, ...]]) -> None:
-    out = _Utf8()
-    names = [c.name for c in columns]
-    if not rows:
-        out.write("[]\n")
-        return
-    out.write("[\n")
-    last = len(rows) - 1
-    for i, r in enumerate(rows):
-        out.write(_dumps({n: jsonable(v) for n, v in zip(names, r, strict=True)})
-                  + (",\n" if i < last else "\n"))
-    out.write("]\n")
-
-
-def _jsonl(columns: Sequence[Column], rows: Iterable[tuple[Value, ...]]) -> None:
-    out = _Utf8()
-    names = [c.name for c in columns]
-    for r in rows:
-        out.write(_dumps({n: jsonable(v) for n, v in zip(names, r, strict=True)}) + "\n")
 
 
 def _tabulate(columns: Sequence[Column], rows: Sequence[tuple[Value, ...]],

@@ -40,3 +40,14 @@ def resolve_name(query: str, names: Mapping[str, Iterable[str]], what: str) -> s
     close = difflib.get_close_matches(q, list(keys), n=1, cutoff=0.6)
     hint = f"; did you mean '{keys[close[0]]}'?" if close else ""
     raise QueryError(f"unknown {what} '{query}'{hint} (valid: {valid})")
+
+
+def complete(incomplete: str, names: Iterable[str]) -> list[str]:
+    """Shell completions for ``incomplete``: names it prefixes, ignoring case, in the case typed.
+
+    The shell keeps only candidates that start with what was typed, so 'nis' completes to
+    'nissan' rather than 'Nissan'.
+    """
+    low = incomplete.casefold()
+    out = [incomplete + n[len(incomplete):] for n in names if n.casefold().startswith(low)]
+    return list(dict.fromkeys(out))

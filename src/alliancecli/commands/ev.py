@@ -26,14 +26,13 @@ class Metric(enum.StrEnum):
 def _complete_models(incomplete: str) -> list[str]:
     from ..cli import State
     from ..loader import load_ev
-    from ..text import fold
+    from ..text import complete
 
     try:
         models = load_ev(State.data_dir()).models
     except Exception:  # completion must never fail loudly
         return []
-    return [m.name for m in models
-            if any(fold(n).startswith(fold(incomplete)) for n in (m.name, *m.aliases))]
+    return complete(incomplete, (n for m in models for n in (m.name, *m.aliases)))
 
 
 @ev_app.command("milestones")

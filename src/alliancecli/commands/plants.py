@@ -19,13 +19,13 @@ class By(enum.StrEnum):
 def _complete_countries(incomplete: str) -> list[str]:
     from ..cli import State
     from ..loader import load_plants
-    from ..text import fold
+    from ..text import complete
 
     try:
         names = sorted({p.country for p in load_plants(State.data_dir()).plants})
     except Exception:  # completion must never fail loudly
         return []
-    return [n for n in names if fold(n).startswith(fold(incomplete))]
+    return complete(incomplete, names)
 
 
 @with_output(chart=True)

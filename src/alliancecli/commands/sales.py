@@ -19,13 +19,13 @@ class By(enum.StrEnum):
 def _complete_members(incomplete: str) -> list[str]:
     from ..cli import State
     from ..loader import load_sales
-    from ..text import fold
+    from ..text import complete
 
     try:
-        names = [m.name for m in load_sales(State.data_dir()).members]
+        members = load_sales(State.data_dir()).members
     except Exception:  # completion must never fail loudly
         return []
-    return [n for n in names if fold(n).startswith(fold(incomplete))]
+    return complete(incomplete, (n for m in members for n in (m.name, *m.aliases)))
 
 
 @with_output(chart=True)

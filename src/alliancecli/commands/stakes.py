@@ -13,13 +13,13 @@ from ..output import Options, emit
 def _complete_entities(incomplete: str) -> list[str]:
     from ..cli import State
     from ..loader import load_stakes
-    from ..text import fold
+    from ..text import complete
 
     try:
-        names = [e.name for e in load_stakes(State.data_dir()).entities]
+        entities = load_stakes(State.data_dir()).entities
     except Exception:  # completion must never fail loudly
         return []
-    return [n for n in names if fold(n).startswith(fold(incomplete))]
+    return complete(incomplete, (n for e in entities for n in (e.name, *e.aliases)))
 
 
 @with_output()

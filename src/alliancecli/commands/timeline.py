@@ -18,8 +18,9 @@ class EventKind(enum.StrEnum):
 
 def _complete_tags(incomplete: str) -> list[str]:
     from ..loader import TAGS
+    from ..text import complete
 
-    return sorted(t for t in TAGS if t.startswith(incomplete.lower()))
+    return complete(incomplete, sorted(TAGS))
 
 
 @with_output()

@@ -1,0 +1,114 @@
+"""``alliance check``, ``sources``, ``about`` and ``init-data``: the dataset itself."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..options import with_output
+from ..output import Options, emit
+
+
+@with_output()
+def check(
+    sources: Annotated[Path | None, typer.Option(
+        "--sources", envvar="ALLIANCE_SOURCES", metavar="DIR", show_default=False,
+        help="A directory holding the source texts (e.g. the article), to check every quote "
+             "against them.")] = None,
+    *,
+    out: Options,
+) -> None:
+    """Validate the dataset: totals, stakes, dates, capacities, quotes; exit 1 on any failure.
+
+    Conflicts that the source itself contains are listed as warnings, not failures.
+
+    Examples:
+
+      alliance check
+
+      alliance --data ./my-data check --sources ../shared/seeds
+    """
+    from ..cli import State
+    from ..queries.check import check as run
+
+    report, failures = run(State.data_dir(), sources)
+    emit(report, out)
+    if failures:
+        for f in failures:
+            print(f"alliance: check failed: {f}", file=sys.stderr)
+        raise typer.Exit(1)
+
+
+@with_output()
+def sources(*, out: Options) -> None:
+    """List the sources behind the data, with what each supports.
+
+    Examples:
+
+      alliance sources
+
+      alliance sources -f json
+    """
+    from ..cli import State
+    from ..queries.meta import sources as query
+
+    emit(query(State.data_dir()), out)
+
+
+@with_output()
+def about(*, out: Options) -> None:
+    """What the dataset covers: records and years per area, the source, the version.
+
+    Examples:
+
+      alliance about
+    """
+    from importlib.metadata import version
+
+    from ..cli import State
+    from ..queries.meta import about as query
+
+    data = State.data_dir()
+    emit(query(data, version("alliancecli"), data.label), out)
+
+
+def init_data(
+    directory: Annotated[Path, typer.Argument(
+        metavar="DIR", help="Where to write the five JSON files (created if missing).")],
+    force: Annotated[bool, typer.Option(
+        "--force", help="Overwrite files that already exist.")] = False,
+) -> None:
+    """Write the bundled dataset to DIR, as a starting point for your own (use it with --data).
+
+    Examples:
+
+      alliance init-data ./my-data
+
+      alliance --data ./my-data check
+    """
+    from ..errors import RefusalError
+    from ..loader import AREAS, bundled
+
+    src = bundled()
+    targets = [directory / f"{a}.json" for a in AREAS]
+    existing = [str(t) for t in targets if t.exists()]
+    if existing and not force:
+        raise RefusalError(f"{existing[0]} already exists; use --force to overwrite")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for area, target in zip(AREAS, targets, strict=True):
+            target.write_bytes(src.file(area).read_bytes())
+    except OSError as e:
+        raise RefusalError(f"cannot write to {directory}: {e.strerror or e}") from None
+    print(f"wrote {len(targets)} files to {directory}; use them with "
+          f"`alliance --data {directory} ...`", file=sys.stderr)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)
+    app.command("sources")(sources)
+    app.command("about")(about)
+    app.command("init-data")(init_data)

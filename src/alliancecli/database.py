@@ -1,0 +1,127 @@
+"""The whole dataset as an SQLite database: one table per view, same columns as the csv output."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+
+from .dates import PartialDate
+from .errors import QueryError
+from .loader import DataDir, load_ev, load_plants, load_sales, load_stakes, load_timeline
+from .queries import ev, plants, sales, stakes, timeline
+from .report import Column, Kind, Report, Value
+
+TABLES: dict[str, tuple[str, Callable[[DataDir | None], Report]]] = {
+    "sales": ("one row per member and year (alliance sales)",
+              lambda d: sales.by_member(load_sales(d))),
+    "sales_by_year": ("one row per year with like-for-like growth (alliance sales --by year)",
+                      lambda d: sales.by_year(load_sales(d))),
+    "ev_milestones": ("every dated EV milestone (alliance ev milestones)",
+                      lambda d: ev.milestones(load_ev(d))),
+    "ev_models": ("latest cumulative figure per model and metric (alliance ev models)",
+                  lambda d: ev.models(load_ev(d))),
+    "stakes": ("every stake with since and until: the full history (alliance stakes --history)",
+               lambda d: stakes.stakes(load_stakes(d), history=True)),
+    "timeline": ("every dated event and plan (alliance timeline)",
+                 lambda d: timeline.timeline(load_timeline(d))),
+    "plants": ("every site (alliance plants)", lambda d: plants.plants(load_plants(d))),
+}
+
+_SQL_TYPES = {"year": "INTEGER", "int": "INTEGER", "delta": "INTEGER", "bool": "INTEGER",
+              "num": "REAL", "pct": "REAL", "growth_pct": "REAL"}
+TIME_LIMIT = 30.0
+"""Seconds a query may run before it is stopped."""
+
+
+def sql_type(col: Column) -> str:
+    return _SQL_TYPES.get(col.kind, "TEXT")
+
+
+def sql_value(v: Value) -> str | int | float | None:
+    """A cell as SQLite stores it: dates ISO, lists ';'-joined (as in csv), booleans 1/0."""
+    if isinstance(v, PartialDate):
+        return v.iso
+    if isinstance(v, tuple):
+        return ";".join(v)
+    if isinstance(v, bool):
+        return int(v)
+    return v
+
+
+def build(data: DataDir | None, target: sqlite3.Connection | None = None) -> sqlite3.Connection:
+    """Create every table in ``target`` (a new in-memory database by default)."""
+    conn = target or sqlite3.connect(":memory:")
+    for name, (_, make) in TABLES.items():
+        report = make(data)
+        cols = ", ".join(f'"{c.name}" {sql_type(c)}' for c in report.columns)
+        conn.execute(f'CREATE TABLE "{name}" ({cols})')
+        marks = ", ".join("?" for _ in report.columns)
+        conn.executemany(f'INSERT INTO "{name}" VALUES ({marks})',
+                         ([sql_value(v) for v in r] for r in report.rows))
+    conn.commit()
+    return conn
+
+
+def schema(data: DataDir | None) -> Report:
+    """Every table and column, with its SQL type."""
+    rows: list[tuple[Value, ...]] = []
+    for name, (about, make) in TABLES.items():
+        rows.extend((name, c.name, sql_type(c), about) for c in make(data).columns)
+    return Report(title="Tables for alliance sql", rows=rows,
+                  columns=(Column("table"), Column("column"), Column("type"),
+                           Column("contents")))
+
+
+_READ_ONLY = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
+              sqlite3.SQLITE_RECURSIVE}
+
+
+def _authorize(action: int, *_: object) -> int:
+    return sqlite3.SQLITE_OK if action in _READ_ONLY else sqlite3.SQLITE_DENY
+
+
+def query(conn: sqlite3.Connection, sql: str) -> Report:
+    """Run one read-only SELECT; any write, ATTACH or PRAGMA is refused (exit 2)."""
+    conn.set_authorizer(_authorize)
+    started = time.monotonic()
+    conn.set_progress_handler(lambda: int(time.monotonic() - started > TIME_LIMIT), 10_000)
+    try:
+        cur = conn.execute(sql)
+        fetched = cur.fetchall()
+    except sqlite3.DatabaseError as e:
+        message = str(e)
+        if "not authorized" in message:
+            message = "alliance sql is read-only: only SELECT statements are allowed"
+        elif "interrupted" in message:
+            message = f"the query ran over {TIME_LIMIT:.0f} seconds and was stopped"
+        elif "no such table" in message:
+            message += f" (tables: {', '.join(TABLES)}; see alliance sql --schema)"
+        raise QueryError(f"SQL: {message}") from None
+    except (sqlite3.Warning, sqlite3.ProgrammingError, OverflowError, ValueError) as e:
+        raise QueryError(f"SQL: {e}") from None
+    finally:
+        conn.set_progress_handler(None, 0)
+    names = [d[0] for d in cur.description or ()]
+    if len(set(names)) != len(names):
+        raise QueryError("SQL: result columns must have distinct names (use AS to rename them)")
+    rows: list[tuple[Value, ...]] = [tuple(_cell(v) for v in r) for r in fetched]
+    columns = tuple(Column(n, _kind(n, [r[i] for r in rows])) for i, n in enumerate(names))
+    return Report(title="alliance sql", columns=columns, rows=rows)
+
+
+def _cell(v: object) -> Value:
+    if isinstance(v, bytes):
+        return v.hex()
+    if isinstance(v, str | int | float) or v is None:
+        return v
+    return str(v)
+
+
+def _kind(name: str, values: list[Value]) -> Kind:
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, int) for v in present):
+        return "year" if name == "year" or name.endswith("_year") else "int"
+    if present and all(isinstance(v, int | float) for v in present):
+        return "num"
+    return "text"
