@@ -1,3 +1,3 @@
-from alliancecli.cli import run
+from alliancecli.entry import run
 
 run()

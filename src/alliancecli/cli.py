@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from typing import Annotated
@@ -24,16 +25,6 @@ Examples:
   alliance sales -f csv | csvstat
 """
 
-app = typer.Typer(
-    name="alliance",
-    help=HELP,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
 class State:
     """Global options, set by the root callback before any command runs."""
 
@@ -53,7 +44,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     version: Annotated[bool, typer.Option(
         "--version", "-V", callback=_version, is_eager=True,
@@ -68,14 +58,48 @@ def root(
     State.debug = debug or os.environ.get("ALLIANCE_DEBUG", "") not in ("", "0")
 
 
-def _register() -> None:
-    from .commands import ev, meta, plants, sales, sql, stakes, timeline
+COMMANDS = {
+    "sales": "sales", "ev": "ev", "stakes": "stakes", "timeline": "timeline",
+    "plants": "plants", "sql": "sql", "export": "sql", "check": "meta", "sources": "meta",
+    "about": "meta", "init-data": "meta",
+}
+"""Each command name and the module under ``commands/`` that registers it."""
 
-    for module in (sales, ev, stakes, timeline, plants, sql, meta):
-        module.register(app)
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The typer app with every command, or with just the one about to run.
+
+    Building the full command tree costs more than running most commands, so a run that
+    names its command imports and registers only that command's module.
+    """
+    app = typer.Typer(
+        name="alliance",
+        help=HELP,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        pretty_exceptions_show_locals=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(root)
+    modules = [COMMANDS[only]] if only in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for name in modules:
+        importlib.import_module(f"{__package__}.commands.{name}").register(app)
+    return app
 
 
-_register()
+def command_named(argv: list[str]) -> str | None:
+    """The command an argument list runs, if it names one before any help or version flag."""
+    if any(k.startswith("_ALLIANCE_COMPLETE") for k in os.environ):
+        return None  # shell completion needs every command
+    args = iter(argv)
+    for a in args:
+        if a == "--data":
+            next(args, None)
+        elif a in ("-h", "--help", "-V", "--version"):
+            return None
+        elif not a.startswith("-"):
+            return a if a in COMMANDS else None
+    return None
 
 
 def _quiet_stdout() -> None:
@@ -118,9 +142,10 @@ def _run(argv: list[str] | None) -> int:
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
     State.data, State.debug = None, os.environ.get("ALLIANCE_DEBUG", "") not in ("", "0")
-    command = typer.main.get_command(app)
+    args = sys.argv[1:] if argv is None else argv
+    command = typer.main.get_command(build_app(command_named(args)))
     try:
-        rv = command.main(args=argv, prog_name="alliance", standalone_mode=False)
+        rv = command.main(args=args, prog_name="alliance", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
     except Exit as e:
         return e.exit_code
@@ -166,8 +191,3 @@ def _error_newline() -> None:
         print(file=sys.stderr)
     except (OSError, ValueError):
         pass
-
-
-def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())

@@ -4,16 +4,13 @@ Machine formats (csv, tsv, json, jsonl) are written as UTF-8 straight to the byt
 import nothing heavy; rich is imported only for tables, tabulate only for its own formats.
 """
 
-from __future__ import annotations
-
 import enum
 import json
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, Protocol, assert_never
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, assert_never
 
 from .dates import PartialDate
 from .errors import QueryError
@@ -45,8 +42,7 @@ ALL_FORMATS = CORE_FORMATS + tuple(f for f in TABULATE_FORMATS if f not in CORE_
 MACHINE = frozenset({Kind.CSV, Kind.TSV, Kind.JSON, Kind.JSONL})
 
 
-@dataclass(frozen=True, slots=True)
-class Format:
+class Format(NamedTuple):
     kind: Kind
     tabulate_name: str | None = None
 
@@ -68,8 +64,7 @@ def parse_format(name: str) -> Format:
     return Format(kind)
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
+class Options(NamedTuple):
     """The output options every command takes."""
 
     format: Format = Format(Kind.TABLE)
@@ -257,27 +252,50 @@ def write_machine(kind: Kind, columns: Sequence[Column], rows: Sequence[tuple[Va
         w = csv.writer(out, lineterminator="\n")
         if header:
             w.writerow(names)
-        w.writerows([plain(v) for v in r] for r in rows)
+        # csv writes None as "" and numbers exactly; only dates, lists and booleans need text.
+        w.writerows(_converted(rows, columns, _CSV_TEXT))
     elif kind is Kind.TSV:
         if header:
             out.write("\t".join(names) + "\n")
         for r in rows:
             out.write("\t".join(plain(v).translate(_TSV_ESCAPES) for v in r) + "\n")
     elif kind is Kind.JSONL:
-        for r in rows:
-            out.write(_dumps({n: jsonable(v) for n, v in zip(names, r, strict=True)}) + "\n")
+        for cells in _converted(rows, columns, _JSON_VALUE):
+            out.write(_dumps(dict(zip(names, cells, strict=True))) + "\n")
     elif kind is Kind.JSON:
         if not rows:
             out.write("[]\n")
             return
         out.write("[\n")
         last = len(rows) - 1
-        for i, r in enumerate(rows):
-            out.write(_dumps({n: jsonable(v) for n, v in zip(names, r, strict=True)})
+        for i, cells in enumerate(_converted(rows, columns, _JSON_VALUE)):
+            out.write(_dumps(dict(zip(names, cells, strict=True)))
                       + (",\n" if i < last else "\n"))
         out.write("]\n")
     else:
         raise ValueError(f"{kind} is not a machine format")
+
+
+_CSV_TEXT: dict[str, Callable[[Any], Any]] = {
+    "date": lambda v: "" if v is None else v.iso,
+    "list": lambda v: "" if v is None else ";".join(v),
+    "bool": plain,
+}
+_JSON_VALUE: dict[str, Callable[[Any], Any]] = {"date": lambda v: None if v is None else v.iso}
+
+
+def _converted(rows: Iterable[tuple[Value, ...]], columns: Sequence[Column],
+               by_kind: dict[str, Callable[[Any], Any]]) -> Iterator[Sequence[Any]]:
+    """Rows with the columns whose kind is in ``by_kind`` converted; the others pass as is."""
+    which = [(i, by_kind[c.kind]) for i, c in enumerate(columns) if c.kind in by_kind]
+    if not which:
+        yield from rows
+        return
+    for r in rows:
+        cells = list(r)
+        for i, convert in which:
+            cells[i] = convert(cells[i])
+        yield cells
 
 
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -314,7 +332,7 @@ def color_enabled(no_color: bool) -> bool:
     return sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR"))
 
 
-def console(no_color: bool) -> Console:
+def console(no_color: bool) -> "Console":
     from rich.console import Console
 
     tty = sys.stdout.isatty()
@@ -344,7 +362,6 @@ def _table(report: Report, columns: Sequence[Column], rows: Sequence[tuple[Value
     numeric = {"year", "int", "num", "pct", "growth_pct", "delta"}
     table = Table(
         title=Text(strip_controls(report.title), style="bold"),
-        caption=Text(strip_controls(report.caption)) if report.caption else None,
         show_header=not opts.no_header,
         header_style="bold" if color else "",
         box=box.SIMPLE_HEAD if con.encoding.lower().startswith("utf") else box.ASCII2,
@@ -365,6 +382,10 @@ def _table(report: Report, columns: Sequence[Column], rows: Sequence[tuple[Value
         con.print(_chart(report, con))
     else:
         con.print(table)
+    if report.caption:
+        # Printed apart from the table, so that on a pipe it is one line, never wrapped to the
+        # table's width.
+        con.print(Text(strip_controls(report.caption), style="dim"))
     if report.tree is not None and opts.columns is None:
         con.print(_tree(report.tree))
     if opts.quiet:
@@ -407,7 +428,7 @@ def _tree(node: Node) -> Any:
     return root
 
 
-def _chart(report: Report, con: Console) -> Any:
+def _chart(report: Report, con: "Console") -> Any:
     from rich.table import Table
     from rich.text import Text
 

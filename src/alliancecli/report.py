@@ -1,10 +1,7 @@
 """What a command hands to the output layer: a title, typed columns, rows and notes."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .dates import PartialDate
 from .records import Provenance
@@ -15,32 +12,28 @@ Kind = Literal["text", "year", "int", "num", "pct", "growth_pct", "delta", "bool
 Value = str | int | float | bool | PartialDate | tuple[str, ...] | None
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
+class Column(NamedTuple):
     """One output column; ``name`` is the stable snake_case key of csv and json."""
 
     name: str
     kind: Kind = "text"
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
     """A node of a tree drawn under a table (the stakes' tree of control)."""
 
     label: str
-    children: tuple[Node, ...] = ()
+    children: tuple["Node", ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Bar:
+class Bar(NamedTuple):
     """One bar of a chart: a label and stacked (segment, value) parts."""
 
     label: str
     parts: tuple[tuple[str, float], ...]
 
 
-@dataclass(slots=True)
-class Report:
+class Report(NamedTuple):
     """Everything one command shows; the output layer decides how."""
 
     title: str
@@ -48,7 +41,7 @@ class Report:
     rows: Sequence[tuple[Value, ...]]
     caption: str = ""
     """Source and the period the figures cover."""
-    notes: list[str] = field(default_factory=list)
+    notes: Sequence[str] = ()
     """Printed under a table; on stderr (if a terminal) with machine formats."""
     footer: tuple[Value, ...] | None = None
     """A totals row, for tables only."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import QueryError
-from ..records import TimelineData
+from ..records import Event, TimelineData
 from ..report import Column, Report, Value
 from ..text import fold, resolve_name
 from .common import caption, span, year_range
@@ -19,7 +19,8 @@ def timeline(data: TimelineData, year: int | None = None, start: int | None = No
              members: Sequence[str] = (), kind: str | None = None) -> Report:
     """Events in date order; every filter narrows, none can widen."""
     events = data.events
-    lo, hi = year_range((e.date.year for e in events), "timeline", year, start, end)
+    ends = (events[0].date.year, events[-1].date.year) if events else ()  # sorted by date
+    lo, hi = year_range(ends, "timeline", year, start, end)
     known_tags = sorted({t for e in events for t in e.tags})
     wanted_tags = set()
     for t in tags:
@@ -31,21 +32,13 @@ def timeline(data: TimelineData, year: int | None = None, start: int | None = No
     needle = fold(search) if search is not None else None
     if needle == "":
         raise QueryError("--search needs some letters or digits to look for")
-    rows: list[tuple[Value, ...]] = []
-    prov = []
-    for e in events:
-        if not lo <= e.date.year <= hi:
-            continue
-        if wanted_tags and wanted_tags.isdisjoint(e.tags):
-            continue
-        if wanted_members and wanted_members.isdisjoint(e.members):
-            continue
-        if kind is not None and e.kind != kind:
-            continue
-        if needle is not None and needle not in fold(f"{e.event} {e.date_note or ''}"):
-            continue
-        rows.append((e.date, e.date.year, e.event, e.tags, e.kind, e.members, e.date_note))
-        prov.append(e.prov)
+    everything = (year is None and start is None and end is None and not wanted_tags
+                  and not wanted_members and kind is None and needle is None)
+    chosen = events if everything else [e for e in events if _keep(
+        e, lo, hi, wanted_tags, wanted_members, kind, needle)]
+    rows: list[tuple[Value, ...]] = [
+        (e.date, e.date.year, e.event, e.tags, e.kind, e.members, e.date_note) for e in chosen]
+    prov = [e.prov for e in chosen]
     notes = []
     if any(r[6] for r in rows):
         notes.append("Events the source dates only vaguely keep its wording in date_note and "
@@ -53,4 +46,14 @@ def timeline(data: TimelineData, year: int | None = None, start: int | None = No
     return Report(
         title=f"Alliance timeline, {span(range(lo, hi + 1))}", columns=COLUMNS, rows=rows,
         provenance=prov, notes=notes,
-        caption=caption(data.sources, f"events {span(e.date.year for e in events)}"))
+        caption=caption(data.sources, f"events {span(ends)}"))
+
+
+def _keep(e: Event, lo: int, hi: int, tags: set[str], members: set[str], kind: str | None,
+          needle: str | None) -> bool:
+    """True if the event passes every filter given."""
+    return (lo <= e.date.year <= hi
+            and (not tags or not tags.isdisjoint(e.tags))
+            and (not members or not members.isdisjoint(e.members))
+            and (kind is None or e.kind == kind)
+            and (needle is None or needle in fold(f"{e.event} {e.date_note or ''}")))
