@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import time
 from collections.abc import Callable
@@ -111,6 +112,8 @@ def query(conn: sqlite3.Connection, sql: str) -> Report:
 
 
 def _cell(v: object) -> Value:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None  # SQLite can compute 1e999; JSON has no Infinity, and it is not data
     if isinstance(v, bytes):
         return v.hex()
     if isinstance(v, str | int | float) or v is None:

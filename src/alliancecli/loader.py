@@ -458,6 +458,7 @@ def _build_sales(data: DataDir) -> SalesData:
                        lambda f: Statement(f.text("id"), f.whole("year"), f.text("subject"),
                                            f.text("metric"), f.num("value"), f.enum("kind", KINDS),
                                            _prov(f, sources)))
+    _unique(doc, "statements", (st.id for st in statements), "statement id")
     return SalesData(tuple(sources.values()), tuple(members), tuple(totals), tuple(sales),
                      tuple(statements))
 
@@ -647,10 +648,15 @@ def _build_plants(data: DataDir) -> PlantsData:
             currency=f.opt_text("currency"), prov=_prov(f, sources))
         if a.capacity is not None and a.capacity_unit is None:
             raise f.fail("capacity_unit", "missing: a capacity needs its unit")
+        if a.investment is not None and a.currency is None:
+            raise f.fail("currency", "missing: an investment needs its currency")
+        if a.investment is not None and a.investment <= 0:
+            raise f.fail("investment", f"{a.investment} is not a positive amount")
         return a
 
     aggregates = _each(doc, "aggregates", _label("aggregates", "id"),
                        ("id", "name", "country", "plants", "capacity", "capacity_unit", "kind",
                         "date", "investment", "currency", *PROV_KEYS), aggregate)
+    _unique(doc, "aggregates", (a.id for a in aggregates), "aggregate id")
     plants.sort(key=lambda p: (p.country, p.city or "", p.name))
     return PlantsData(tuple(sources.values()), tuple(plants), tuple(aggregates))
