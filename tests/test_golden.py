@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from conftest import invoke
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEEDS
 
 from alliancecli import loader
 from alliancecli.errors import DataError
+from conftest import SEEDS
 
 AREAS = loader.AREAS
 

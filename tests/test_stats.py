@@ -39,3 +39,14 @@ def test_cagr() -> None:
     assert cagr_pct(100, 50, 1) == -50.0
     assert cagr_pct(100, 200, 0) is None
     assert cagr_pct(0, 200, 3) is None
+
+
+def test_rounding_is_half_away_from_zero_and_exact() -> None:
+    from alliancecli.stats import per_month, ratio_pct, round_half_up
+
+    assert ratio_pct(6495, 100_000) == 6.5  # 6.495 % exactly: half rounds up
+    assert ratio_pct(-6495, 100_000) == -6.5
+    assert ratio_pct(1, 3) == 33.33 and ratio_pct(-2, 3) == -66.67
+    assert round_half_up(2.345) == 2.35 and round_half_up(-2.345) == -2.35
+    assert per_month(100_000, 15) == 6667 and per_month(50_000, 8) == 6250
+    assert per_month(5, 2) == 3 and per_month(-5, 2) == -3 and per_month(10, 0) is None

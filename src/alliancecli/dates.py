@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 
@@ -82,7 +81,8 @@ class PartialDate:
         if not self.month:
             return dt.date(self.year, 12, 31)
         if not self.day:
-            return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+            following = dt.date(self.year + self.month // 12, self.month % 12 + 1, 1)
+            return following - dt.timedelta(days=1)
         return dt.date(self.year, self.month, self.day)
 
     def start(self) -> dt.date:

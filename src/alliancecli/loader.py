@@ -11,12 +11,14 @@ import operator
 import os
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
-from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from .dates import PartialDate
 from .errors import DataError
+
+if TYPE_CHECKING:  # importlib.abc pulls in tempfile and random: ~3 ms at every start
+    from importlib.abc import Traversable
 from .records import (
     FLAGS,
     Aggregate,
@@ -70,12 +72,12 @@ T = TypeVar("T")
 class DataDir(NamedTuple):
     """A directory laid out like ``data/``: the bundled one or a user's (``--data``)."""
 
-    root: Traversable
+    root: "Traversable"
     label: str
     """How errors name the directory."""
     bundled: bool
 
-    def file(self, area: str) -> Traversable:
+    def file(self, area: str) -> "Traversable":
         return self.root / f"{area}.json"
 
     def name(self, area: str) -> str:

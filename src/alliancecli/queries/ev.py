@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from ..dates import PartialDate
 from ..errors import QueryError
 from ..records import EvData, Milestone, Provenance
 from ..report import Bar, Column, Report, Value
+from ..stats import per_month
 from ..text import resolve_name
 from .common import caption, span, year_range
 
@@ -124,8 +123,7 @@ def pace(data: EvData) -> Report:
         assert a.units is not None and b.units is not None
         months = b.date.months_since(a.date)
         added = b.units - a.units
-        rate = None if months <= 0 else int(
-            (Decimal(added) / months).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        rate = per_month(added, months)
         rows.append((a.date, b.date, a.units, b.units, added, months, rate))
         prov.append(b.prov)
         if rate is not None:
