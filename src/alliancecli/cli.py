@@ -134,6 +134,11 @@ def main(argv: list[str] | None = None) -> int:
         # The reader left (| head, | true): end quietly, and keep the exit flush quiet too.
         _quiet_stdout()
         return 1
+    except OSError as e:  # a full disk, a closed terminal, a file that went away
+        _quiet_stdout()
+        where = f" ({e.filename})" if e.filename else ""
+        _error(f"{e.strerror or e}{where}")
+        return 1
     return code
 
 
@@ -159,8 +164,8 @@ def _run(argv: list[str] | None) -> int:
     except ClickException as e:
         _error(e.format_message() + _hint(e))
         return e.exit_code
-    except BrokenPipeError:
-        raise
+    except OSError:
+        raise  # writing the output failed; main() reports it
     except AllianceError as e:
         if State.debug:
             raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 import time
 from collections.abc import Callable
@@ -74,6 +75,12 @@ def schema(data: DataDir | None) -> Report:
                            Column("contents")))
 
 
+_READ_ONLY_MESSAGE = "SQL: alliance sql is read-only: only SELECT statements are allowed"
+_WRITES = frozenset((
+    "insert", "update", "delete", "replace", "create", "drop", "alter", "attach", "detach",
+    "pragma", "vacuum", "reindex", "analyze", "begin", "commit", "end", "rollback", "savepoint",
+    "release"))
+"""First words of statements refused before SQLite sees them (the authorizer is the guard)."""
 _READ_ONLY = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
               sqlite3.SQLITE_RECURSIVE}
 
@@ -84,6 +91,9 @@ def _authorize(action: int, *_: object) -> int:
 
 def query(conn: sqlite3.Connection, sql: str) -> Report:
     """Run one read-only SELECT; any write, ATTACH or PRAGMA is refused (exit 2)."""
+    words = re.sub(r"(?s)/\*.*?\*/|--[^\n]*", " ", sql).split()
+    if words and words[0].lower() in _WRITES:
+        raise QueryError(_READ_ONLY_MESSAGE)
     conn.set_authorizer(_authorize)
     started = time.monotonic()
     conn.set_progress_handler(lambda: int(time.monotonic() - started > TIME_LIMIT), 10_000)
@@ -92,8 +102,8 @@ def query(conn: sqlite3.Connection, sql: str) -> Report:
         fetched = cur.fetchall()
     except sqlite3.DatabaseError as e:
         message = str(e)
-        if "not authorized" in message:
-            message = "alliance sql is read-only: only SELECT statements are allowed"
+        if "not authorized" in message or "authorization denied" in message:
+            raise QueryError(_READ_ONLY_MESSAGE) from None
         elif "interrupted" in message:
             message = f"the query ran over {TIME_LIMIT:.0f} seconds and was stopped"
         elif "no such table" in message:

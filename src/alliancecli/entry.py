@@ -18,6 +18,15 @@ def _interrupted(signum: int, frame: FrameType | None) -> None:
 def run() -> None:
     """Run ``alliance`` as a command."""
     signal.signal(signal.SIGINT, _interrupted)
+    # A stream closed by the shell (`>&-`, `2>&-`) is None here; writing to it would crash.
+    no_stdout = sys.stdout is None
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
+    if no_stdout:
+        print("alliance: error: standard output is closed; there is nowhere to write",
+              file=sys.stderr)
+        sys.exit(1)
     from .cli import main
 
     sys.exit(main())

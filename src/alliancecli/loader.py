@@ -155,6 +155,8 @@ def read_json(data: DataDir, area: str) -> Any:
                                 + ", ".join(f"{a}.json" for a in AREAS) + ")")
             if f.is_dir():
                 raise DataError(name, "is a directory, not a file")
+            if not f.is_file():  # a FIFO or a device would block or never end
+                raise DataError(name, "is not a regular file")
             size = f.stat().st_size
             if size > MAX_BYTES:
                 raise DataError(name, f"is {size:,} bytes; the limit is {MAX_BYTES:,} (256 MiB)")
@@ -385,12 +387,17 @@ def _unique(doc: Fields, key: str, values: Iterable[str], what: str) -> None:
 
 # --- one loader per area ---------------------------------------------------------------
 
-_cache: dict[tuple[str, str], Any] = {}
+_cache: dict[tuple[str, str, tuple[int, int] | None], Any] = {}
 
 
 def _cached(area: str, data: DataDir | None, build: Callable[[DataDir], T]) -> T:
     d = data or bundled()
-    key = (str(d.root), area)
+    f = d.file(area)
+    # A user's file may change between two calls of the Python API: its size and time are part
+    # of the key, so an edited file is read again.
+    stamp = (f.stat().st_mtime_ns, f.stat().st_size) if isinstance(f, Path) and f.is_file() \
+        else None
+    key = (str(d.root), area, stamp)
     if key not in _cache:
         # Parsing and validating builds many small containers and no cycles; pausing the cyclic
         # garbage collector meanwhile makes a 200,000-event timeline load ~40 % faster.
@@ -541,7 +548,13 @@ EVENT_KEYS = frozenset(("date", "date_note", "event", "tags", "kind", "members",
 
 
 def _build_timeline(data: DataDir) -> TimelineData:
-    doc, sources = _document(data, "timeline", ("events",))
+    doc, sources = _document(data, "timeline", ("events", "aliases"))
+    raw_aliases = doc.obj.get("aliases", {})
+    if not isinstance(raw_aliases, dict):
+        raise doc.fail("aliases", f"expected an object of name: [aliases], found "
+                                  f"{_kind(raw_aliases)}")
+    alias_doc = Fields(raw_aliases, doc.file, "aliases", frozenset(raw_aliases))
+    aliases = {name: alias_doc.strs(name) for name in raw_aliases}
 
     def full(item: Any, i: int) -> Event:
         f = Fields(item, doc.file, functools.partial(_label("events", "date"), item, i),
@@ -557,7 +570,7 @@ def _build_timeline(data: DataDir) -> TimelineData:
               for i, item in enumerate(_list(doc, "events"))]
     # ISO text at mixed precision sorts like the date itself ("2010" < "2010-02" < "2010-02-26").
     events.sort(key=_BY_DATE)
-    return TimelineData(tuple(sources.values()), tuple(events))
+    return TimelineData(tuple(sources.values()), tuple(events), aliases)
 
 
 def _texts(v: Any) -> bool:

@@ -114,6 +114,9 @@ def shape(report: Report, opts: Options) -> tuple[tuple[Column, ...], list[tuple
         rows = rows[:opts.limit]
     if opts.columns is not None:
         picks = [check(c, "--columns") for c in opts.columns]
+        repeated = sorted({c for c in opts.columns if opts.columns.count(c) > 1})
+        if repeated:
+            raise QueryError(f"--columns names '{repeated[0]}' twice")
         if not picks:
             raise QueryError(f"--columns needs at least one column (valid: {', '.join(names)})")
         columns = tuple(columns[i] for i in picks)

@@ -218,6 +218,8 @@ class TimelineData(NamedTuple):
     sources: tuple[Source, ...]
     events: tuple[Event, ...]
     """Sorted by date (year-only dates first within their year)."""
+    aliases: dict[str, tuple[str, ...]]
+    """Other names of the companies in ``members`` ("Mitsubishi Motors")."""
 
 
 # --- plants ----------------------------------------------------------------------------

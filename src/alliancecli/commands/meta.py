@@ -16,6 +16,7 @@ from ..output import Options, emit
 def check(
     sources: Annotated[Path | None, typer.Option(
         "--sources", envvar="ALLIANCE_SOURCES", metavar="DIR", show_default=False,
+        exists=True, file_okay=False, dir_okay=True,
         help="A directory holding the source texts (e.g. the article), to check every quote "
              "against them.")] = None,
     *,

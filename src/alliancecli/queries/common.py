@@ -44,7 +44,10 @@ def year_range(available: Iterable[int], what: str, year: int | None, start: int
         raise QueryError(f"no {what} data from {start} on; {have}")
     if end is not None and end < ys[0]:
         raise QueryError(f"no {what} data up to {end}; {have}")
-    return (ys[0] if start is None else start), (ys[-1] if end is None else end)
+    # Clipped to the data: a range reaching far beyond it means the same rows, and a loop over
+    # --from -100000000000 must not take forever.
+    return (ys[0] if start is None else max(start, ys[0])), \
+        (ys[-1] if end is None else min(end, ys[-1]))
 
 
 def number(v: float) -> str:

@@ -131,8 +131,11 @@ def pace(data: EvData) -> Report:
                                 f"units, {months} months): {rate:,} units a month"))
     notes = []
     if rates:
-        notes.append("Fastest stretch: " + max(rates)[1] + ".")
-        notes.append("Slowest stretch: " + min(rates)[1] + ".")
+        for word, best in (("Fastest", max(r for r, _ in rates)), ("Slowest",
+                                                                  min(r for r, _ in rates))):
+            tied = [text for r, text in rates if r == best]
+            label = f"{word} stretch" if len(tied) == 1 else f"{word} stretches (tied)"
+            notes.append(f"{label}: {'; '.join(tied)}.")
     notes.append("Months count calendar months between the milestones' months; most milestones "
                  "are 'passed' or 'reached' figures, so the pace is approximate.")
     if any("date_conflict" in m.prov.flags or "date_inferred" in m.prov.flags for m in steps):

@@ -21,12 +21,14 @@ def timeline(data: TimelineData, year: int | None = None, start: int | None = No
     events = data.events
     ends = (events[0].date.year, events[-1].date.year) if events else ()  # sorted by date
     lo, hi = year_range(ends, "timeline", year, start, end)
-    known_tags = sorted({t for e in events for t in e.tags})
-    wanted_tags = set()
-    for t in tags:
-        wanted_tags.add(resolve_name(t, dict.fromkeys(known_tags, ()), "tag"))
-    known_members: dict[str, tuple[str, ...]] = {m: () for e in events for m in e.members}
-    wanted_members = {resolve_name(m, known_members, "member") for m in members}
+    wanted_tags: set[str] = set()
+    if tags:
+        known_tags = dict.fromkeys(sorted({t for e in events for t in e.tags}), ())
+        wanted_tags = {resolve_name(t, known_tags, "tag") for t in tags}
+    wanted_members: set[str] = set()
+    if members:
+        known = {m: data.aliases.get(m, ()) for e in events for m in e.members}
+        wanted_members = {resolve_name(m, known, "member") for m in members}
     if kind is not None and kind not in ("event", "plan"):
         raise QueryError(f"unknown kind '{kind}' (valid: event, plan)")
     needle = fold(search) if search is not None else None

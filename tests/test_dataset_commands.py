@@ -1,0 +1,606 @@
+"""The dataset commands: sql, export, check, init-data, sources and about, and the Python API.
+
+Most tests run ``alliance`` in-process through ``conftest.invoke`` (as a pipe sees it); a few run
+the installed console script through ``conftest.run``. Expected figures are read off the source
+article (shared/seeds/000_d899d992310475ac.txt) by hand.
+"""
+
+from __future__ import annotations
+
+import csv
+import inspect
+import io
+import json
+import sqlite3
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alliancecli import api
+from alliancecli.loader import load_ev, load_plants, load_sales, load_stakes, load_timeline
+from conftest import SEEDS, Result, clean_env, invoke, run
+
+AREAS = ("sales", "ev", "stakes", "timeline", "plants")
+SEED = "000_d899d992310475ac.txt"
+# Each table of `alliance sql` and the command whose csv it mirrors (database.TABLES).
+TABLE_COMMANDS: dict[str, tuple[str, ...]] = {
+    "sales": ("sales",),
+    "sales_by_year": ("sales", "--by", "year"),
+    "ev_milestones": ("ev", "milestones"),
+    "ev_models": ("ev", "models"),
+    "stakes": ("stakes", "--history"),
+    "timeline": ("timeline",),
+    "plants": ("plants",),
+}
+# Nissan in the article's sales table, 2011-2018:
+# 4,669,981 + 4,940,133 + 5,102,979 + 5,310,064 + 5,421,804 + 5,559,902 + 5,816,278 + 5,653,683
+NISSAN_2011_2018 = 42_474_824
+READ_ONLY = "alliance: error: SQL: alliance sql is read-only: only SELECT statements are allowed"
+
+
+def one_line_error(r: Result, code: int, *needles: str) -> str:
+    """Exit ``code``, nothing on stdout, exactly one line on stderr; return that line."""
+    assert "Traceback" not in r.err, r.err[-1500:]
+    assert r.code == code, (r.code, r.err)
+    assert r.out == "", r.out[:300]
+    lines = r.err.splitlines()
+    assert len(lines) == 1 and r.err.endswith("\n"), r.err
+    assert lines[0].startswith("alliance: error: "), r.err
+    for n in needles:
+        assert n in lines[0], (n, lines[0])
+    return lines[0]
+
+
+def ok(*args: str) -> Result:
+    r = invoke(*args)
+    assert r.code == 0, (args, r.code, r.err)
+    return r
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def json_rows(*args: str) -> list[dict[str, Any]]:
+    rows = json.loads(ok(*args, "-f", "json").out)
+    assert isinstance(rows, list)
+    return rows
+
+
+def schema() -> dict[str, list[tuple[str, str]]]:
+    """``alliance sql --schema``: table -> [(column, SQL type)], in order."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for row in csv.DictReader(io.StringIO(ok("sql", "--schema", "-f", "csv").out)):
+        out.setdefault(row["table"], []).append((row["column"], row["type"]))
+    return out
+
+
+def edit(data: Path, area: str, change: Callable[[Any], None]) -> None:
+    path = data / f"{area}.json"
+    doc = json.loads(path.read_text("utf-8"))
+    change(doc)
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), "utf-8")
+
+
+def record(doc: Any, key: str, id_: str) -> dict[str, Any]:
+    found = [r for r in doc[key] if r["id"] == id_]
+    assert len(found) == 1, id_
+    item: dict[str, Any] = found[0]
+    return item
+
+
+# --- alliance sql ----------------------------------------------------------------------------
+
+
+def test_sql_sum_of_nissan_units_csv() -> None:
+    r = ok("sql", "SELECT SUM(units) AS units FROM sales "
+                  "WHERE member = 'Nissan' AND year BETWEEN 2011 AND 2018", "-f", "csv")
+    assert r.out == f"units\n{NISSAN_2011_2018}\n"
+
+
+def test_sql_sum_of_nissan_units_json() -> None:
+    rows = json_rows("sql", "SELECT member, SUM(units) AS units, COUNT(*) AS years FROM sales "
+                            "WHERE member = 'Nissan' GROUP BY member")
+    assert rows == [{"member": "Nissan", "units": NISSAN_2011_2018, "years": 8}]
+
+
+def test_sql_2017_members_in_order() -> None:
+    rows = json_rows("sql", "SELECT member, units FROM sales WHERE year = 2017 "
+                            "ORDER BY units DESC")
+    # "| Renault | ... | 3,761,634 |", "| Nissan | ... | 5,816,278 |" and Mitsubishi's
+    # 1,030,454, printed under 2012 but belonging to 2017
+    assert rows == [{"member": "Nissan", "units": 5_816_278},
+                    {"member": "Renault", "units": 3_761_634},
+                    {"member": "Mitsubishi", "units": 1_030_454}]
+
+
+def test_sql_renault_stakes_in_nissan() -> None:
+    r = ok("sql", "SELECT pct, voting, since, until FROM stakes "
+                  "WHERE holder = 'Renault' AND target = 'Nissan' ORDER BY since", "-f", "csv")
+    # 36.8% in 1999 (voting not stated), 43.4% voting from 2001, 15% voting from 2023
+    assert csv_rows(r.out) == [["pct", "voting", "since", "until"],
+                               ["36.8", "", "1999-03-27", "2001"],
+                               ["43.4", "1", "2001", "2023"],
+                               ["15.0", "1", "2023", ""]]
+
+
+def test_sql_through_the_installed_command(cli: type[Result]) -> None:
+    r = run("sql", "SELECT year, units FROM sales_by_year WHERE year IN (2011, 2018) "
+                   "ORDER BY year", "-f", "csv")
+    assert (r.code, r.err) == (0, "")
+    # Total row: 8,029,222 in 2011 and 10,756,875 in 2018
+    assert r.out == "year,units\n2011,8029222\n2018,10756875\n"
+
+
+@pytest.mark.parametrize("statement", [
+    "DELETE FROM sales",
+    "INSERT INTO sales (year, member, units) VALUES (2019, 'Nissan', 1)",
+    "UPDATE sales SET units = 0",
+    "DROP TABLE sales",
+    "CREATE TABLE t (x)",
+    "CREATE TEMP TABLE t (x)",
+    "PRAGMA writable_schema=1",
+    "PRAGMA writable_schema = ON",
+    "WITH a AS (SELECT 1) DELETE FROM sales",
+    "SELECT load_extension('/tmp/x')",
+])
+def test_sql_writes_are_refused(statement: str) -> None:
+    line = one_line_error(invoke("sql", statement), 2)
+    assert line == READ_ONLY
+
+
+def test_sql_attach_is_refused_and_creates_no_file(tmp_path: Path) -> None:
+    target = tmp_path / "x"
+    line = one_line_error(invoke("sql", f"ATTACH DATABASE '{target}' AS y"), 2)
+    assert line == READ_ONLY
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sql_attach_tmp_x_through_the_installed_command(cli: type[Result]) -> None:
+    target = Path("/tmp/x")
+    existed = target.exists()
+    line = one_line_error(run("sql", "ATTACH DATABASE '/tmp/x' AS y"), 2)
+    assert line == READ_ONLY
+    assert existed or not target.exists()
+
+
+@pytest.mark.parametrize("statement", ["VACUUM", "VACUUM INTO '{dir}/copy.db'"])
+def test_sql_vacuum_says_read_only(statement: str, tmp_path: Path) -> None:
+    line = one_line_error(invoke("sql", statement.format(dir=tmp_path)), 2)
+    assert line == READ_ONLY
+
+
+def test_sql_vacuum_into_creates_no_file(tmp_path: Path) -> None:
+    target = tmp_path / "copy.db"
+    one_line_error(invoke("sql", f"VACUUM INTO '{target}'"), 2)
+    assert not target.exists()
+
+
+def test_sql_reindex_is_refused() -> None:
+    assert one_line_error(invoke("sql", "REINDEX"), 2) == READ_ONLY
+
+
+@pytest.mark.parametrize(("statement", "needle"), [
+    ("SELEC 1", 'near "SELEC": syntax error'),
+    ("SELECT FROM sales", "syntax error"),
+    ("SELECT * FROM nope", "no such table: nope (tables: sales, sales_by_year, ev_milestones, "
+                           "ev_models, stakes, timeline, plants; see alliance sql --schema)"),
+    ("SELECT nope FROM sales", "no such column: nope"),
+    ("SELECT 1 AS a, 2 AS a", "distinct names"),
+])
+def test_sql_bad_sql_is_one_line_exit_2(statement: str, needle: str) -> None:
+    one_line_error(invoke("sql", statement), 2, "SQL: ", needle)
+
+
+@pytest.mark.parametrize("statement", [
+    "SELECT 1; SELECT 2",
+    "SELECT * FROM sales; DELETE FROM sales",
+    "SELECT ';'; SELECT 2",
+])
+def test_sql_two_statements_are_refused(statement: str) -> None:
+    one_line_error(invoke("sql", statement), 2, "one statement at a time")
+
+
+@pytest.mark.parametrize("statement", ["", "   "])
+def test_sql_without_a_statement(statement: str) -> None:
+    one_line_error(invoke("sql", statement), 2, "give a SELECT statement, or --schema")
+
+
+def test_sql_schema_lists_every_table() -> None:
+    assert list(schema()) == list(TABLE_COMMANDS)
+
+
+@pytest.mark.parametrize("table", list(TABLE_COMMANDS))
+def test_sql_schema_columns_are_the_command_csv_header(table: str) -> None:
+    header = csv_rows(ok(*TABLE_COMMANDS[table], "-f", "csv").out)[0]
+    assert [c for c, _ in schema()[table]] == header
+
+
+def test_sql_schema_types() -> None:
+    tables = schema()
+    assert tables["sales"] == [("year", "INTEGER"), ("member", "TEXT"), ("units", "INTEGER"),
+                               ("share_pct", "REAL"), ("yoy_units", "INTEGER"),
+                               ("yoy_pct", "REAL")]
+    assert dict(tables["stakes"])["voting"] == "INTEGER"
+    assert dict(tables["stakes"])["pct"] == "REAL"
+
+
+@pytest.mark.parametrize("table", list(TABLE_COMMANDS))
+def test_sql_table_has_the_command_rows(table: str) -> None:
+    rows = json_rows("sql", f"SELECT COUNT(*) AS n FROM {table}")
+    assert rows == [{"n": len(csv_rows(ok(*TABLE_COMMANDS[table], "-f", "csv").out)) - 1}]
+
+
+# --- alliance export -------------------------------------------------------------------------
+
+
+def sqlite_text(v: object) -> str:
+    """An SQLite cell as the csv output writes it."""
+    return "" if v is None else str(v)
+
+
+def test_export_sqlite_matches_schema_and_sales_csv(tmp_path: Path) -> None:
+    db = tmp_path / "alliance.db"
+    r = ok("export", "--sqlite", str(db))
+    assert r.out == ""
+    assert r.err == f"wrote 7 tables to {db}\n"
+    with sqlite3.connect(db) as conn:
+        tables = [t for (t,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
+        assert tables == list(schema())
+        for table, columns in schema().items():
+            info = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
+            assert [(c[1], c[2]) for c in info] == columns, table
+        sales = [[sqlite_text(v) for v in row]
+                 for row in conn.execute("SELECT * FROM sales ORDER BY rowid")]
+        nissan = conn.execute("SELECT SUM(units) FROM sales WHERE member = 'Nissan'").fetchone()
+    conn.close()
+    assert sales == csv_rows(ok("sales", "-f", "csv").out)[1:]
+    assert len(sales) == 25  # 8 Renault + 8 Nissan + 3 Mitsubishi + 6 AvtoVAZ
+    assert nissan == (NISSAN_2011_2018,)
+
+
+def test_export_sqlite_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    db = tmp_path / "alliance.db"
+    ok("export", "--sqlite", str(db))
+    before = db.read_bytes()
+    one_line_error(invoke("export", "--sqlite", str(db)), 1, str(db), "already exists",
+                   "--force")
+    assert db.read_bytes() == before
+    r = ok("export", "--sqlite", str(db), "--force")
+    assert r.err == f"wrote 7 tables to {db}\n"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM sales").fetchone() == (25,)
+    conn.close()
+
+
+def test_export_sqlite_through_the_installed_command(tmp_path: Path, cli: type[Result]) -> None:
+    db = tmp_path / "a.db"
+    r = run("export", "--sqlite", str(db))
+    assert (r.code, r.out) == (0, "")
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT units FROM sales_by_year WHERE year = 2017").fetchone()
+    conn.close()
+    assert row == (10_608_366,)  # "with 10,608,366 units sold"
+    again = run("export", "--sqlite", str(db))
+    assert again.code == 1 and "--force" in again.err and len(again.err.splitlines()) == 1
+
+
+def test_export_dir_csv_writes_seven_readable_files(tmp_path: Path) -> None:
+    out = tmp_path / "tables"
+    r = ok("export", "--dir", str(out), "-f", "csv")
+    assert r.err == f"wrote 7 csv files to {out}\n"
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.csv" for t in TABLE_COMMANDS)
+    tables = schema()
+    for table, cmd in TABLE_COMMANDS.items():
+        with (out / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        assert rows[0] == [c for c, _ in tables[table]], table
+        assert rows == csv_rows(ok(*cmd, "-f", "csv").out), table
+        assert all(len(r) == len(rows[0]) for r in rows), table
+
+
+def test_export_dir_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "tables"
+    ok("export", "--dir", str(out), "-f", "csv")
+    one_line_error(invoke("export", "--dir", str(out), "-f", "csv"), 1, "already exists",
+                   "--force")
+    ok("export", "--dir", str(out), "-f", "csv", "--force")
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "github"])
+def test_export_dir_needs_a_machine_format(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / "tables"
+    one_line_error(invoke("export", "--dir", str(out), "-f", fmt), 2,
+                   "export --dir writes csv, tsv, json or jsonl")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args", [(), ("--sqlite", "a.db", "--dir", "d")])
+def test_export_needs_exactly_one_target(tmp_path: Path, args: tuple[str, ...]) -> None:
+    full = [str(tmp_path / a) if a in ("a.db", "d") else a for a in args]
+    one_line_error(invoke("export", *full), 2, "give exactly one of --sqlite FILE or --dir DIR")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- alliance check --------------------------------------------------------------------------
+
+
+def check_rows(r: Result) -> dict[str, dict[str, str]]:
+    return {row["check"]: row for row in csv.DictReader(io.StringIO(r.out))}
+
+
+def test_check_bundled_passes_and_lists_warnings() -> None:
+    r = invoke("check", "-f", "csv")
+    assert (r.code, r.err) == (0, "")
+    rows = check_rows(r)
+    assert {row["status"] for row in rows.values()} == {"pass", "warn", "skip"}
+    warn = rows["stakes: flagged conflict"]
+    assert warn["status"] == "warn"
+    assert "43.4" in warn["detail"] and "43.3" in warn["detail"]
+    assert rows["ev: flagged conflict"]["status"] == "warn"  # 500,000: Oct or Dec 2017
+    assert rows["quotes occur in their source"]["status"] == "skip"
+
+
+def test_check_table_output_lists_warn_rows() -> None:
+    r = ok("check")
+    assert "stakes: flagged conflict" in r.out
+    assert "warn" in r.out
+
+
+def overlap(doc: Any) -> None:
+    # the 36.8% stake now runs to 2005, over the 43.4% stake from 2001
+    record(doc, "stakes", "renault-nissan-1999")["until"] = "2005"
+
+
+FAILURE = ("alliance: check failed: stakes: consistent over time: Renault in Nissan: "
+           "renault-nissan-1999 and renault-nissan-2001")
+
+
+def test_check_overlapping_stakes_fail(data_copy: Path) -> None:
+    edit(data_copy, "stakes", overlap)
+    r = invoke("--data", str(data_copy), "check", "-f", "csv")
+    assert r.code == 1
+    assert r.err == FAILURE + "\n"
+    rows = check_rows(r)
+    assert rows["stakes: consistent over time"]["status"] == "fail"
+    assert [k for k, v in rows.items() if v["status"] == "fail"] == [
+        "stakes: consistent over time"]
+
+
+def test_check_overlapping_stakes_fail_through_the_installed_command(
+        data_copy: Path, cli: type[Result]) -> None:
+    edit(data_copy, "stakes", overlap)
+    r = run("--data", str(data_copy), "check")
+    assert r.code == 1
+    assert r.err.splitlines() == [FAILURE]
+
+
+def test_check_a_stake_still_open_when_the_next_begins_fails(data_copy: Path) -> None:
+    def reopen(doc: Any) -> None:
+        record(doc, "stakes", "nissan-renault-2001")["until"] = None
+
+    edit(data_copy, "stakes", reopen)
+    r = invoke("--data", str(data_copy), "check", "-f", "csv")
+    assert r.code == 1
+    assert "Nissan in Renault: nissan-renault-2001 and nissan-renault-2023" in r.err
+
+
+def needs_seeds() -> None:
+    if not (SEEDS / SEED).is_file():
+        pytest.skip(f"the source article is not at {SEEDS}")
+
+
+def test_check_sources_passes_the_quote_check() -> None:
+    needs_seeds()
+    r = invoke("check", "--sources", str(SEEDS), "-f", "csv")
+    assert (r.code, r.err) == (0, "")
+    row = check_rows(r)["quotes occur in their source"]
+    assert (row["status"], row["detail"]) == ("pass", "every quote found verbatim")
+
+
+def test_check_sources_from_the_environment() -> None:
+    needs_seeds()
+    r = invoke("check", "-f", "csv", env=clean_env(ALLIANCE_SOURCES=str(SEEDS)))
+    assert r.code == 0
+    assert check_rows(r)["quotes occur in their source"]["status"] == "pass"
+
+
+def test_check_sources_finds_an_altered_quote(data_copy: Path) -> None:
+    needs_seeds()
+
+    def alter(doc: Any) -> None:
+        quote = record(doc, "stakes", "renault-nissan-1999")["quote"]
+        assert quote[0] == "The Alliance began on 27 March 1999."
+        quote[0] = "The Alliance began on 28 March 1999."
+
+    edit(data_copy, "stakes", alter)
+    r = invoke("--data", str(data_copy), "check", "--sources", str(SEEDS), "-f", "csv")
+    assert r.code == 1
+    assert r.err == ("alliance: check failed: quotes occur in their source: "
+                     "stakes: stake renault-nissan-1999\n")
+    row = check_rows(r)["quotes occur in their source"]
+    assert (row["status"], row["detail"]) == ("fail", "stakes: stake renault-nissan-1999")
+
+
+def test_check_sources_that_do_not_exist_is_an_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-dir"
+    r = invoke("check", "--sources", str(missing), "-f", "csv")
+    assert r.code in (1, 2), r.code
+    assert str(missing) in r.err
+
+
+# --- alliance init-data ----------------------------------------------------------------------
+
+
+def bundled_bytes(area: str) -> bytes:
+    return (resources.files("alliancecli.data") / f"{area}.json").read_bytes()
+
+
+def test_init_data_writes_the_bundled_files(tmp_path: Path) -> None:
+    target = tmp_path / "my-data"
+    r = ok("init-data", str(target))
+    assert r.out == ""
+    assert r.err.startswith(f"wrote 5 files to {target}")
+    assert sorted(p.name for p in target.iterdir()) == sorted(f"{a}.json" for a in AREAS)
+    for area in AREAS:
+        assert (target / f"{area}.json").read_bytes() == bundled_bytes(area), area
+
+
+def test_init_data_refuses_a_second_time_without_force(tmp_path: Path) -> None:
+    target = tmp_path / "my-data"
+    ok("init-data", str(target))
+    (target / "sales.json").write_text("{}", "utf-8")
+    one_line_error(invoke("init-data", str(target)), 1, "already exists", "--force")
+    assert (target / "sales.json").read_text("utf-8") == "{}"
+    ok("init-data", str(target), "--force")
+    assert (target / "sales.json").read_bytes() == bundled_bytes("sales")
+
+
+def test_init_data_output_works_with_data(tmp_path: Path) -> None:
+    target = tmp_path / "my-data"
+    ok("init-data", str(target))
+    mine = ok("--data", str(target), "sales", "--year", "2017", "-f", "csv")
+    assert mine.out == ok("sales", "--year", "2017", "-f", "csv").out
+    assert "2017,Nissan,5816278," in mine.out
+    assert ok("--data", str(target), "check").code == 0
+
+
+def test_init_data_through_the_installed_command(tmp_path: Path, cli: type[Result]) -> None:
+    target = tmp_path / "d"
+    assert run("init-data", str(target)).code == 0
+    mine = run("--data", str(target), "sales", "--year", "2017", "-f", "csv")
+    assert (mine.code, mine.out) == (0, run("sales", "--year", "2017", "-f", "csv").out)
+    assert run("init-data", str(target)).code == 1
+
+
+# --- alliance sources and about --------------------------------------------------------------
+
+
+def record_counts() -> dict[str, int]:
+    s, k = load_sales(), load_stakes()
+    p = load_plants()
+    return {"sales": len(s.sales) + len(s.totals) + len(s.statements),
+            "ev": len(load_ev().milestones), "stakes": len(k.stakes),
+            "timeline": len(load_timeline().events),
+            "plants": len(p.plants) + len(p.aggregates)}
+
+
+def test_sources_json() -> None:
+    rows = json_rows("sources")
+    assert len(rows) == 1
+    src = rows[0]
+    assert list(src) == ["id", "title", "publisher", "url", "licence", "supports", "records"]
+    assert (src["id"], src["publisher"], src["licence"]) == (
+        "wikipedia", "Wikipedia", "CC BY-SA 4.0")
+    assert src["title"] == "Renault\u2013Nissan\u2013Mitsubishi Alliance"
+    assert src["url"].startswith("https://en.wikipedia.org/wiki/Renault")
+    assert src["supports"] == list(AREAS)
+    assert src["records"] == sum(record_counts().values())
+
+
+def test_about_json_counts_equal_the_loaded_data() -> None:
+    rows = json_rows("about")
+    assert [list(r) for r in rows] == [["area", "records", "years", "covers"]] * 5
+    assert {r["area"]: r["records"] for r in rows} == record_counts()
+    # sales table 2011-2018; stakes from 27 March 1999 to 2023; EVs from the i-MiEV (July 2009)
+    # to the 1 million mark (December 2021); timeline from the 1987 sale of American Motors
+    assert {r["area"]: r["years"] for r in rows} == {
+        "sales": "2011\u20132018", "ev": "2009\u20132021", "stakes": "1999\u20132023",
+        "timeline": "1987\u20132023", "plants": "2009\u20132014"}
+
+
+def test_sales_record_count_by_hand() -> None:
+    counts = record_counts()
+    s = load_sales()
+    # 8 Renault + 8 Nissan + 3 Mitsubishi + 6 AvtoVAZ cells, and a total for each of 8 years
+    assert (len(s.sales), len(s.totals)) == (25, 8)
+    assert counts["stakes"] == 23
+
+
+# --- the API returns what -f json prints -------------------------------------------------------
+
+Rows = list[dict[str, Any]]
+API_CASES: list[tuple[str, Callable[[], Rows], tuple[str, ...]]] = [
+    ("sales", lambda: api.sales(), ("sales",)),
+    ("sales-member", lambda: api.sales(by="member"), ("sales", "--by", "member")),
+    ("sales-year", lambda: api.sales(by="year"), ("sales", "--by", "year")),
+    ("sales-summary", lambda: api.sales(summary=True), ("sales", "--summary")),
+    ("sales-2017", lambda: api.sales(year=2017), ("sales", "--year", "2017")),
+    ("sales-range", lambda: api.sales(start=2012, end=2014, members=["nissan", "renault"]),
+     ("sales", "--from", "2012", "--to", "2014", "-m", "nissan", "-m", "renault")),
+    ("sales-year-range", lambda: api.sales(by="year", start=2015),
+     ("sales", "--by", "year", "--from", "2015")),
+    ("sales-summary-range", lambda: api.sales(summary=True, start=2012, end=2014),
+     ("sales", "--summary", "--from", "2012", "--to", "2014")),
+    ("ev-milestones", lambda: api.ev_milestones(), ("ev", "milestones")),
+    ("ev-milestones-date", lambda: api.ev_milestones(date="2015-12"),
+     ("ev", "milestones", "--date", "2015-12")),
+    ("ev-milestones-subject", lambda: api.ev_milestones(subject="alliance", metric="sales"),
+     ("ev", "milestones", "--subject", "alliance", "--metric", "sales")),
+    ("ev-models", lambda: api.ev_models(), ("ev", "models")),
+    ("ev-models-leaf", lambda: api.ev_models(model="leaf", history=True),
+     ("ev", "models", "--model", "leaf", "--history")),
+    ("ev-models-twitzy", lambda: api.ev_models(model="twitzy"),
+     ("ev", "models", "--model", "twitzy")),
+    ("ev-pace", lambda: api.ev_pace(), ("ev", "pace")),
+    ("stakes", lambda: api.stakes(), ("stakes",)),
+    ("stakes-2010", lambda: api.stakes(as_of="2010"), ("stakes", "--as-of", "2010")),
+    ("stakes-2001-06", lambda: api.stakes(as_of="2001-06", holder=["renault"]),
+     ("stakes", "--as-of", "2001-06", "--holder", "renault")),
+    ("stakes-history", lambda: api.stakes(history=True, holder=["renault"], target=["nissan"]),
+     ("stakes", "--history", "--holder", "renault", "--target", "nissan")),
+    ("timeline", lambda: api.timeline(), ("timeline",)),
+    ("timeline-2016", lambda: api.timeline(year=2016), ("timeline", "--year", "2016")),
+    ("timeline-filters", lambda: api.timeline(tags=["ownership"], members=["mitsubishi"]),
+     ("timeline", "--tag", "ownership", "--member", "mitsubishi")),
+    ("timeline-search", lambda: api.timeline(search="ghosn", kind="event"),
+     ("timeline", "--search", "ghosn", "--kind", "event")),
+    ("timeline-empty", lambda: api.timeline(year=1990), ("timeline", "--year", "1990")),
+    ("plants", lambda: api.plants(), ("plants",)),
+    ("plants-plant", lambda: api.plants(by="plant", country=["brazil"]),
+     ("plants", "--by", "plant", "--country", "brazil")),
+    ("plants-country", lambda: api.plants(by="country"), ("plants", "--by", "country")),
+    ("plants-city", lambda: api.plants(city="tangiers"), ("plants", "--city", "tangiers")),
+    ("plants-min", lambda: api.plants(min_capacity=300_000, facility_type="vehicle_plant"),
+     ("plants", "--min-capacity", "300000", "--type", "vehicle_plant")),
+    ("sql", lambda: api.sql("SELECT member, SUM(units) AS units FROM sales GROUP BY member "
+                            "ORDER BY member"),
+     ("sql", "SELECT member, SUM(units) AS units FROM sales GROUP BY member ORDER BY member")),
+    ("sql-stakes", lambda: api.sql("SELECT * FROM stakes"), ("sql", "SELECT * FROM stakes")),
+]
+
+
+@pytest.mark.parametrize(("call", "args"), [pytest.param(c, a, id=i) for i, c, a in API_CASES])
+def test_api_equals_cli_json(call: Callable[[], Rows], args: tuple[str, ...]) -> None:
+    from_api = call()
+    from_cli = json_rows(*args)
+    assert from_api == from_cli
+    # the same types too (an int is not a float, a list is not a tuple)
+    assert json.dumps(from_api) == json.dumps(from_cli)
+
+
+def test_api_cases_cover_every_api_function() -> None:
+    public = {n for n, v in vars(api).items() if inspect.isfunction(v)
+              and not n.startswith("_") and v.__module__ == api.__name__}
+    covered = {"ev_milestones" if i.startswith("ev-milestones") else
+               "ev_models" if i.startswith("ev-models") else
+               "ev_pace" if i == "ev-pace" else i.split("-")[0] for i, _, _ in API_CASES}
+    assert public == covered == {"sales", "ev_milestones", "ev_models", "ev_pace", "stakes",
+                                 "timeline", "plants", "sql"}
+
+
+def test_api_with_a_data_directory_equals_cli(data_copy: Path) -> None:
+    def bump(doc: Any) -> None:
+        record(doc, "stakes", "renault-nissan-2001")["pct"] = 44.0
+
+    edit(data_copy, "stakes", bump)
+    from_api = api.stakes(as_of="2010", holder=["renault"], target=["nissan"],
+                          data=str(data_copy))
+    assert from_api == json_rows("--data", str(data_copy), "stakes", "--as-of", "2010",
+                                 "--holder", "renault", "--target", "nissan")
+    assert [r["pct"] for r in from_api] == [44.0]
