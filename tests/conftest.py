@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
 import subprocess
@@ -9,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,3 +92,21 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
     raw = out.buffer.getvalue()
     return Result(code, raw.decode("utf-8"),
                   err.buffer.getvalue().decode("utf-8"), raw)
+
+
+def csv_rows(raw: bytes) -> list[list[str]]:
+    """Parse csv output with the csv module."""
+    return list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
+
+
+def csv_cell(v: Any) -> str:
+    """What a JSON value must look like in the csv: raw, never grouped or localised."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return ";".join(v)
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)

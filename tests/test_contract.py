@@ -6,10 +6,8 @@ the console script (``conftest.run`` or a shell pipeline) and reads raw bytes ba
 
 from __future__ import annotations
 
-import csv
 import fcntl
 import functools
-import io
 import json
 import os
 import re
@@ -27,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from conftest import BIN, clean_env, run
+from conftest import BIN, clean_env, csv_cell, csv_rows, run
 
 # Every command and view the contract covers; each gives rows with the bundled data.
 COMMANDS: list[tuple[str, ...]] = [
@@ -84,23 +82,6 @@ def json_rows(*args: str) -> list[dict[str, Any]]:
     rows = json.loads(ok(*args, "-f", "json").decode("utf-8"))
     assert isinstance(rows, list)
     return rows
-
-
-def csv_rows(raw: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
-
-
-def csv_cell(v: Any) -> str:
-    """What a JSON value must look like in the csv: raw, never grouped or localised."""
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, list):
-        return ";".join(v)
-    if isinstance(v, float):
-        return repr(v)
-    return str(v)
 
 
 def tsv_unescape(field: str) -> str:

@@ -7,9 +7,7 @@ characters stripped; csv, tsv and json carry the exact strings; ``--excel-safe``
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -18,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conftest import clean_env, run
+from conftest import clean_env, csv_cell, csv_rows, run
 
 LONG = "W" * 10_000
 MARKUP = ["[/]", "[bold]x[/bold]", "[link=http://evil]x[/link]"]
@@ -114,22 +112,6 @@ def rows_json(data: Path, *args: str) -> list[dict[str, Any]]:
     return rows
 
 
-def rows_csv(raw: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
-
-
-def csv_cell(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, list):
-        return ";".join(v)
-    if isinstance(v, float):
-        return repr(v)
-    return str(v)
-
-
 def strings(rows: Sequence[dict[str, Any]]) -> set[str]:
     """Every text value of the rows, list elements included."""
     found: set[str] = set()
@@ -200,7 +182,7 @@ def test_json_keeps_exact_strings(hostile: Path, case: str) -> None:
 def test_csv_round_trips_exact_strings(hostile: Path, case: str) -> None:
     args, expected = CASES[case]
     rows = rows_json(hostile, *args)
-    parsed = rows_csv(out(hostile, *args, "-f", "csv"))
+    parsed = csv_rows(out(hostile, *args, "-f", "csv"))
     assert parsed[0] == list(rows[0])
     assert parsed[1:] == [[csv_cell(v) for v in r.values()] for r in rows]
     cells = {c for line in parsed[1:] for c in line}
@@ -297,7 +279,7 @@ def test_excel_safe_guards_text_never_numbers(hostile: Path, case: str) -> None:
     args, _ = CASES[case]
     rows = rows_json(hostile, *args)
     numeric = _numeric(rows)
-    safe = rows_csv(out(hostile, *args, "-f", "csv", "--excel-safe"))
+    safe = csv_rows(out(hostile, *args, "-f", "csv", "--excel-safe"))
     assert safe[0] == list(rows[0])
     for row, line in zip(rows, safe[1:], strict=True):
         for (k, v), cell in zip(row.items(), line, strict=True):
@@ -310,7 +292,7 @@ def test_excel_safe_guards_text_never_numbers(hostile: Path, case: str) -> None:
 
 
 def test_excel_safe_leaves_negative_numbers_alone(hostile: Path) -> None:
-    rows = rows_csv(out(hostile, "sales", "--year", "2012", "-f", "csv", "--excel-safe"))
+    rows = csv_rows(out(hostile, "sales", "--year", "2012", "-f", "csv", "--excel-safe"))
     header = rows[0]
     yoy = [r[header.index("yoy_units")] for r in rows[1:]]
     assert any(v.startswith("-") for v in yoy), yoy  # the bundled 2012 has falls
@@ -326,7 +308,7 @@ def test_excel_safe_json_keeps_numbers_as_numbers(hostile: Path) -> None:
 
 
 def test_without_excel_safe_formulas_are_untouched(hostile: Path) -> None:
-    cells = {c for line in rows_csv(out(hostile, "timeline", "-f", "csv")) for c in line}
+    cells = {c for line in csv_rows(out(hostile, "timeline", "-f", "csv")) for c in line}
     for f in FORMULAS:
         assert f in cells
         assert "'" + f not in cells

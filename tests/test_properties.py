@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from conftest import BIN, clean_env, run
+from conftest import BIN, clean_env, csv_cell, run
 
 SURROGATE = b"\xff".decode("utf-8", "surrogateescape")  # what Python makes of argv byte 0xff
 HOSTILE = [
@@ -394,23 +394,11 @@ def test_machine_formats_agree_for_any_filter(command: str) -> None:
         parsed = list(csv.reader(io.StringIO(results["csv"].out.decode("utf-8"), newline="")))
         header = parsed[0]
         assert all(list(r) == header for r in rows), argv
-        assert parsed[1:] == [[_cell(v) for v in r.values()] for r in rows], argv
+        assert parsed[1:] == [[csv_cell(v) for v in r.values()] for r in rows], argv
         tsv = results["tsv"].out.decode("utf-8").split("\n")
         assert len(tsv) == len(rows) + 2 and tsv[0].split("\t") == header, argv
 
     prop()
-
-
-def _cell(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, list):
-        return ";".join(v)
-    if isinstance(v, float):
-        return repr(v)
-    return str(v)
 
 
 def _sort_key(v: Any) -> Any:
