@@ -385,10 +385,17 @@ def _table(report: Report, columns: Sequence[Column], rows: Sequence[tuple[Value
         con.print(_chart(report, con))
     else:
         con.print(table)
+    def line(text: str) -> None:
+        # Off a terminal rich would print the same single line; writing it directly saves
+        # rich's layout work on every run of a piped table.
+        if con.is_terminal:
+            con.print(Text(text, style="dim"))
+        else:
+            sys.stdout.write(text + "\n")
+
     if report.caption:
-        # Printed apart from the table, so that on a pipe it is one line, never wrapped to the
-        # table's width.
-        con.print(Text(strip_controls(report.caption), style="dim"))
+        # Apart from the table, so that on a pipe it is one line, never wrapped to its width.
+        line(strip_controls(report.caption))
     if report.tree is not None and opts.columns is None:
         con.print(_tree(report.tree))
     if opts.quiet:
@@ -397,7 +404,7 @@ def _table(report: Report, columns: Sequence[Column], rows: Sequence[tuple[Value
     if not rows:
         notes.insert(0, report.empty_note)
     for n in notes:
-        con.print(Text("note: " + strip_controls(n), style="dim"))
+        line("note: " + strip_controls(n))
 
 
 def _footer(report: Report, columns: Sequence[Column]) -> list[str]:
