@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -127,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="replace")
+    # One short run makes no garbage cycles worth collecting, but with a large dataset loaded
+    # every full collection walks all of it again: the query and output of a 200,000-event
+    # timeline ran 4x slower with the collector on. It is restored for in-process callers.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         code = _run(argv)
         sys.stdout.flush()
@@ -139,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         where = f" ({e.filename})" if e.filename else ""
         _error(f"{e.strerror or e}{where}")
         return 1
+    finally:
+        if collecting:
+            gc.enable()
     return code
 
 

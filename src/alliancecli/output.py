@@ -385,10 +385,12 @@ def _table(report: Report, columns: Sequence[Column], rows: Sequence[tuple[Value
         con.print(_chart(report, con))
     else:
         con.print(table)
+    tty = sys.stdout.isatty()
+
     def line(text: str) -> None:
         # Off a terminal rich would print the same single line; writing it directly saves
         # rich's layout work on every run of a piped table.
-        if con.is_terminal:
+        if tty:
             con.print(Text(text, style="dim"))
         else:
             sys.stdout.write(text + "\n")
