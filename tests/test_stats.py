@@ -50,3 +50,17 @@ def test_rounding_is_half_away_from_zero_and_exact() -> None:
     assert round_half_up(2.345) == 2.35 and round_half_up(-2.345) == -2.35
     assert per_month(100_000, 15) == 6667 and per_month(50_000, 8) == 6250
     assert per_month(5, 2) == 3 and per_month(-5, 2) == -3 and per_month(10, 0) is None
+
+
+def test_partial_dates_end_at_the_end_of_their_period() -> None:
+    from datetime import date
+
+    from alliancecli.dates import PartialDate
+
+    assert PartialDate.parse("2016-02").end() == date(2016, 2, 29)
+    assert PartialDate.parse("2015-12").end() == date(2015, 12, 31)
+    assert PartialDate.parse("9999-12").end() == date(9999, 12, 31)  # no year 10000
+    assert PartialDate.parse("2016").end() == date(2016, 12, 31)
+    assert PartialDate.parse("2016-10-20").end() == date(2016, 10, 20)
+    assert sorted(PartialDate.parse(d) for d in ("2016-10", "2016", "2015-12-31")) == [
+        PartialDate.parse("2015-12-31"), PartialDate.parse("2016"), PartialDate.parse("2016-10")]

@@ -78,16 +78,12 @@ class PartialDate:
 
     def end(self) -> dt.date:
         """The last day of the period: a change dated by year or month counts as done by then."""
-        if not self.month:
+        if not self.month or (self.month == 12 and not self.day):
             return dt.date(self.year, 12, 31)
         if not self.day:
             following = dt.date(self.year + self.month // 12, self.month % 12 + 1, 1)
             return following - dt.timedelta(days=1)
         return dt.date(self.year, self.month, self.day)
-
-    def start(self) -> dt.date:
-        """The first day of the period."""
-        return dt.date(self.year, self.month or 1, self.day or 1)
 
     def months_since(self, other: PartialDate) -> int:
         """Whole calendar months from ``other`` to ``self`` (month precision)."""

@@ -473,5 +473,3 @@ def _chart(report: Report, con: "Console") -> Any:
         out.add_row(Text(report.chart_unit, style="dim"))
     return out
 
-
-Emitter = Callable[[Report, Options], None]
