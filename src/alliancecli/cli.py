@@ -26,6 +26,7 @@ Examples:
   alliance sales -f csv | csvstat
 """
 
+
 class State:
     """Global options, set by the root callback before any command runs."""
 
