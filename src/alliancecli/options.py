@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -21,6 +21,22 @@ FromOpt = Annotated[int | None, typer.Option("--from", help="From this year (inc
                                              show_default=False)]
 ToOpt = Annotated[int | None, typer.Option("--to", help="Up to this year (inclusive).",
                                            show_default=False)]
+
+
+def completer(area: str, names: Callable[[Any], Iterable[str]]) -> Callable[[str], list[str]]:
+    """Shell completion of values from an area's data: members, models, entities, countries."""
+    def complete_values(incomplete: str) -> list[str]:
+        from . import loader
+        from .cli import State
+        from .text import complete
+
+        try:
+            data = getattr(loader, f"load_{area}")(State.data_dir())
+        except Exception:  # completion must never fail loudly
+            return []
+        return complete(incomplete, names(data))
+
+    return complete_values
 
 
 def _complete_formats(incomplete: str) -> list[str]:

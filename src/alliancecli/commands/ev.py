@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import FromOpt, ToOpt, YearOpt, with_output
+from ..options import FromOpt, ToOpt, YearOpt, completer, with_output
 from ..output import Options, emit
 
 ev_app = typer.Typer(
@@ -21,18 +21,6 @@ class Metric(enum.StrEnum):
     sales = "sales"
     production = "production"
     launch = "launch"
-
-
-def _complete_models(incomplete: str) -> list[str]:
-    from ..cli import State
-    from ..loader import load_ev
-    from ..text import complete
-
-    try:
-        models = load_ev(State.data_dir()).models
-    except Exception:  # completion must never fail loudly
-        return []
-    return complete(incomplete, (n for m in models for n in (m.name, *m.aliases)))
 
 
 @ev_app.command("milestones")
@@ -73,7 +61,8 @@ def milestones(
 @with_output()
 def models(
     model: Annotated[str | None, typer.Option(
-        "--model", show_default=False, autocompletion=_complete_models,
+        "--model", show_default=False, autocompletion=completer(
+            "ev", lambda d: (n for m in d.models for n in (m.name, *m.aliases))),
         help="Only this model (aliases and the source's misspelling 'Twitzy' work).")] = None,
     history: Annotated[bool, typer.Option(
         "--history", help="Every dated figure, not just the latest.")] = False,

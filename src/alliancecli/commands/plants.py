@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import with_output
+from ..options import completer, with_output
 from ..output import Options, emit
 
 
@@ -16,22 +16,11 @@ class By(enum.StrEnum):
     country = "country"
 
 
-def _complete_countries(incomplete: str) -> list[str]:
-    from ..cli import State
-    from ..loader import load_plants
-    from ..text import complete
-
-    try:
-        names = sorted({p.country for p in load_plants(State.data_dir()).plants})
-    except Exception:  # completion must never fail loudly
-        return []
-    return complete(incomplete, names)
-
-
 @with_output(chart=True)
 def plants(
     country: Annotated[list[str] | None, typer.Option(
-        "--country", show_default=False, autocompletion=_complete_countries,
+        "--country", show_default=False, autocompletion=completer(
+            "plants", lambda d: sorted({p.country for p in d.plants})),
         help="Only sites in this country (repeatable; accents and prefixes forgiven).")] = None,
     operator: Annotated[str | None, typer.Option(
         "--operator", show_default=False, help="Only sites run by this company.")] = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import FromOpt, ToOpt, YearOpt, with_output
+from ..options import FromOpt, ToOpt, YearOpt, completer, with_output
 from ..output import Options, emit
 
 
@@ -16,25 +16,14 @@ class By(enum.StrEnum):
     year = "year"
 
 
-def _complete_members(incomplete: str) -> list[str]:
-    from ..cli import State
-    from ..loader import load_sales
-    from ..text import complete
-
-    try:
-        members = load_sales(State.data_dir()).members
-    except Exception:  # completion must never fail loudly
-        return []
-    return complete(incomplete, (n for m in members for n in (m.name, *m.aliases)))
-
-
 @with_output(chart=True)
 def sales(
     year: YearOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
     member: Annotated[list[str] | None, typer.Option(
-        "--member", "-m", show_default=False, autocompletion=_complete_members,
+        "--member", "-m", show_default=False, autocompletion=completer(
+            "sales", lambda d: (n for m in d.members for n in (m.name, *m.aliases))),
         help="Only this member (repeatable; case, accents and prefixes forgiven).")] = None,
     by: Annotated[By, typer.Option(
         "--by", help="member: a row per member and year; year: a row per year with "

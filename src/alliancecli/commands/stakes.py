@@ -6,20 +6,11 @@ from typing import Annotated
 
 import typer
 
-from ..options import with_output
+from ..options import completer, with_output
 from ..output import Options, emit
 
-
-def _complete_entities(incomplete: str) -> list[str]:
-    from ..cli import State
-    from ..loader import load_stakes
-    from ..text import complete
-
-    try:
-        entities = load_stakes(State.data_dir()).entities
-    except Exception:  # completion must never fail loudly
-        return []
-    return complete(incomplete, (n for e in entities for n in (e.name, *e.aliases)))
+_entities = completer(
+    "stakes", lambda d: (n for e in d.entities for n in (e.name, *e.aliases)))
 
 
 @with_output()
@@ -29,10 +20,10 @@ def stakes(
         help="The state at the end of DATE: YYYY, YYYY-MM or YYYY-MM-DD. Default: the latest.")
     ] = None,
     holder: Annotated[list[str] | None, typer.Option(
-        "--holder", show_default=False, autocompletion=_complete_entities,
+        "--holder", show_default=False, autocompletion=_entities,
         help="Only stakes held by this company (repeatable).")] = None,
     target: Annotated[list[str] | None, typer.Option(
-        "--target", show_default=False, autocompletion=_complete_entities,
+        "--target", show_default=False, autocompletion=_entities,
         help="Only stakes in this company (repeatable).")] = None,
     history: Annotated[bool, typer.Option(
         "--history", help="Every change over time instead of one date's state.")] = False,
