@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from . import loader
 from .errors import AllianceError
+from .options import State
 
 HELP = """Query the Renault–Nissan–Mitsubishi Alliance: sales, EVs, stakes, timeline, plants.
 
@@ -25,17 +25,6 @@ Examples:
 
   alliance sales -f csv | csvstat
 """
-
-
-class State:
-    """Global options, set by the root callback before any command runs."""
-
-    data: str | None = None
-    debug: bool = False
-
-    @classmethod
-    def data_dir(cls) -> loader.DataDir:
-        return loader.resolve(cls.data)
 
 
 def _version(value: bool) -> None:

@@ -9,9 +9,21 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from . import loader
 from .output import ALL_FORMATS, Options, parse_format
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+class State:
+    """Global options, set by the root callback before any command runs."""
+
+    data: str | None = None
+    debug: bool = False
+
+    @classmethod
+    def data_dir(cls) -> loader.DataDir:
+        return loader.resolve(cls.data)
+
 
 OUTPUT = "Output"
 
@@ -27,7 +39,6 @@ def completer(area: str, names: Callable[[Any], Iterable[str]]) -> Callable[[str
     """Shell completion of values from an area's data: members, models, entities, countries."""
     def complete_values(incomplete: str) -> list[str]:
         from . import loader
-        from .cli import State
         from .text import complete
 
         try:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import FromOpt, ToOpt, YearOpt, completer, with_output
+from ..options import FromOpt, State, ToOpt, YearOpt, completer, with_output
 from ..output import Options, emit
 
 ev_app = typer.Typer(
@@ -48,7 +48,6 @@ def milestones(
 
       alliance ev milestones --subject alliance --metric sales -f csv
     """
-    from ..cli import State
     from ..loader import load_ev
     from ..queries import ev as q
 
@@ -77,7 +76,6 @@ def models(
 
       alliance ev models --model leaf --history
     """
-    from ..cli import State
     from ..loader import load_ev
     from ..queries import ev as q
 
@@ -95,7 +93,6 @@ def pace(*, out: Options) -> None:
 
       alliance ev pace --chart
     """
-    from ..cli import State
     from ..loader import load_ev
     from ..queries import ev as q
 

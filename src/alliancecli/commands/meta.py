@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import with_output
+from ..options import State, with_output
 from ..output import Options, emit
 
 
@@ -32,7 +32,6 @@ def check(
 
       alliance --data ./my-data check --sources ../shared/seeds
     """
-    from ..cli import State
     from ..queries.check import check as run
 
     report, failures = run(State.data_dir(), sources)
@@ -53,7 +52,6 @@ def sources(*, out: Options) -> None:
 
       alliance sources -f json
     """
-    from ..cli import State
     from ..queries.meta import sources as query
 
     emit(query(State.data_dir()), out)
@@ -69,7 +67,6 @@ def about(*, out: Options) -> None:
     """
     from importlib.metadata import version
 
-    from ..cli import State
     from ..queries.meta import about as query
 
     data = State.data_dir()

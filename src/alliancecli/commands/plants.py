@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import completer, with_output
+from ..options import State, completer, with_output
 from ..output import Options, emit
 
 
@@ -52,7 +52,6 @@ def plants(
 
       alliance plants --city tangiers -f json
     """
-    from ..cli import State
     from ..loader import load_plants
     from ..queries import plants as q
 

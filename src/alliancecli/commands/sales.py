@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import FromOpt, ToOpt, YearOpt, completer, with_output
+from ..options import FromOpt, State, ToOpt, YearOpt, completer, with_output
 from ..output import Options, emit
 
 
@@ -45,7 +45,6 @@ def sales(
 
       alliance sales --summary
     """
-    from ..cli import State
     from ..loader import load_sales
     from ..queries import sales as q
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import with_output
+from ..options import State, with_output
 from ..output import Options, emit
 
 
@@ -33,7 +33,6 @@ def sql(
       alliance sql --schema
     """
     from .. import database
-    from ..cli import State
     from ..errors import QueryError
 
     data = State.data_dir()
@@ -68,7 +67,6 @@ def export(
       alliance export --dir ./tables -f csv
     """
     from .. import database
-    from ..cli import State
     from ..errors import QueryError, RefusalError
     from ..output import MACHINE, Kind, write_machine
 

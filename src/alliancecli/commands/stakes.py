@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import completer, with_output
+from ..options import State, completer, with_output
 from ..output import Options, emit
 
 _entities = completer(
@@ -42,7 +42,6 @@ def stakes(
 
       alliance stakes --as-of 2016-12 -f json
     """
-    from ..cli import State
     from ..loader import load_stakes
     from ..queries.stakes import stakes as query
 

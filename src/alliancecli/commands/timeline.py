@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import FromOpt, ToOpt, YearOpt, with_output
+from ..options import FromOpt, State, ToOpt, YearOpt, with_output
 from ..output import Options, emit
 
 
@@ -56,7 +56,6 @@ def timeline(
 
       alliance timeline --search ghosn --kind event -f csv
     """
-    from ..cli import State
     from ..loader import load_timeline
     from ..queries.timeline import timeline as query
 
