@@ -604,3 +604,10 @@ def test_api_with_a_data_directory_equals_cli(data_copy: Path) -> None:
     assert from_api == json_rows("--data", str(data_copy), "stakes", "--as-of", "2010",
                                  "--holder", "renault", "--target", "nissan")
     assert [r["pct"] for r in from_api] == [44.0]
+
+
+def test_sorting_a_column_of_mixed_types_puts_numbers_first() -> None:
+    r = invoke("sql", "SELECT 1 AS x UNION SELECT 'a' UNION SELECT 2.5", "--sort", "x",
+               "-f", "csv")
+    assert r.code == 0, r.err
+    assert r.out == "x\n1\n2.5\na\n"

@@ -124,12 +124,15 @@ def shape(report: Report, opts: Options) -> tuple[tuple[Column, ...], list[tuple
     return columns, rows
 
 
-def _sort_key(v: Value) -> Any:
-    if isinstance(v, str):
-        return v.casefold()
+def _sort_key(v: Value) -> tuple[int, Any]:
+    """Numbers before text, so a column of mixed values (an SQL result) still sorts."""
+    if isinstance(v, PartialDate):
+        return (1, v.iso)
+    if isinstance(v, int | float):
+        return (0, v)
     if isinstance(v, tuple):
-        return ";".join(v).casefold()
-    return v
+        return (1, ";".join(v).casefold())
+    return (1, str(v).casefold())
 
 
 # --- cell text --------------------------------------------------------------------------
