@@ -110,3 +110,16 @@ def csv_cell(v: Any) -> str:
     if isinstance(v, float):
         return repr(v)
     return str(v)
+
+
+def tsv_unescape(field: str) -> str:
+    """Undo the tsv format's escapes (\\t, \\n, \\r, \\\\)."""
+    out: list[str] = []
+    it = iter(field)
+    for ch in it:
+        if ch != "\\":
+            out.append(ch)
+            continue
+        nxt = next(it, "")
+        out.append({"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}.get(nxt, "\\" + nxt))
+    return "".join(out)

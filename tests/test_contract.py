@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from conftest import BIN, clean_env, csv_cell, csv_rows, run
+from conftest import BIN, clean_env, csv_cell, csv_rows, run, tsv_unescape
 
 # Every command and view the contract covers; each gives rows with the bundled data.
 COMMANDS: list[tuple[str, ...]] = [
@@ -82,18 +82,6 @@ def json_rows(*args: str) -> list[dict[str, Any]]:
     rows = json.loads(ok(*args, "-f", "json").decode("utf-8"))
     assert isinstance(rows, list)
     return rows
-
-
-def tsv_unescape(field: str) -> str:
-    out: list[str] = []
-    it = iter(field)
-    for ch in it:
-        if ch != "\\":
-            out.append(ch)
-            continue
-        nxt = next(it, "")
-        out.append({"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}.get(nxt, "\\" + nxt))
-    return "".join(out)
 
 
 def numeric_columns(rows: Sequence[dict[str, Any]]) -> set[str]:

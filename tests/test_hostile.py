@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conftest import clean_env, csv_cell, csv_rows, run
+from conftest import clean_env, csv_cell, csv_rows, run, tsv_unescape
 
 LONG = "W" * 10_000
 MARKUP = ["[/]", "[bold]x[/bold]", "[link=http://evil]x[/link]"]
@@ -122,18 +122,6 @@ def strings(rows: Sequence[dict[str, Any]]) -> set[str]:
             elif isinstance(v, list):
                 found.update(v)
     return found
-
-
-def tsv_unescape(field: str) -> str:
-    out_: list[str] = []
-    it = iter(field)
-    for ch in it:
-        if ch != "\\":
-            out_.append(ch)
-            continue
-        nxt = next(it, "")
-        out_.append({"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}.get(nxt, "\\" + nxt))
-    return "".join(out_)
 
 
 # Each command, and the hostile strings its JSON must carry exactly.

@@ -395,8 +395,10 @@ def _cached(area: str, data: DataDir | None, build: Callable[[DataDir], T]) -> T
     f = d.file(area)
     # A user's file may change between two calls of the Python API: its size and time are part
     # of the key, so an edited file is read again.
-    stamp = (f.stat().st_mtime_ns, f.stat().st_size) if isinstance(f, Path) and f.is_file() \
-        else None
+    stamp = None
+    if isinstance(f, Path) and f.is_file():
+        st = f.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
     key = (str(d.root), area, stamp)
     if key not in _cache:
         # Parsing and validating builds many small containers and no cycles; pausing the cyclic
