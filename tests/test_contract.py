@@ -316,12 +316,33 @@ def _expected_cells(rows: Sequence[dict[str, Any]]) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=CMD_IDS)
-def test_piped_table_shows_every_cell_whole(cmd: tuple[str, ...]) -> None:
+def test_piped_wide_table_shows_every_cell_whole(cmd: tuple[str, ...]) -> None:
     rows = json_rows(*cmd)
     assert rows
-    table = ok(*cmd).decode("utf-8")
+    table = ok(*cmd, "--wide").decode("utf-8")
     assert ESC not in table.encode()
     missing = [c for c in _expected_cells(rows) if c not in table]
+    assert not missing, f"{len(missing)} cells cut or wrapped, e.g. {missing[:3]}"
+
+
+def _header_and_said(table: str) -> tuple[list[str], str]:
+    """The header's column names and the lines under the table that name what it leaves out."""
+    lines = table.splitlines()
+    rule = next(i for i, line in enumerate(lines) if set(line) == {"─"})
+    return lines[rule - 1].split(), "\n".join(line for line in lines[rule:]
+                                              if line.startswith(("Not shown:", "Empty in")))
+
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=CMD_IDS)
+def test_piped_table_shows_its_view_and_names_every_other_column(cmd: tuple[str, ...]) -> None:
+    """The default table shows the command's view; each column it leaves out is named."""
+    rows = json_rows(*cmd)
+    table = ok(*cmd).decode("utf-8")
+    header, said = _header_and_said(table)
+    for name in rows[0]:
+        assert (name in header) != bool(re.search(rf"\b{name}\b", said)), (name, header, said)
+    shown = [{k: v for k, v in r.items() if k in header} for r in rows]
+    missing = [c for c in _expected_cells(shown) if c not in table]
     assert not missing, f"{len(missing)} cells cut or wrapped, e.g. {missing[:3]}"
 
 
@@ -332,7 +353,7 @@ def test_piped_table_keeps_csv_numbers_grouped_and_whole(cmd: tuple[str, ...]) -
     numeric = numeric_columns(rows)
     parsed = csv_rows(ok(*cmd, "-f", "csv"))
     header, body = parsed[0], parsed[1:]
-    table = ok(*cmd).decode("utf-8")
+    table = ok(*cmd, "--wide").decode("utf-8")
     for line in body:
         for name, cell in zip(header, line, strict=True):
             if name not in numeric or not cell:
@@ -372,9 +393,10 @@ def test_piped_table_caption_is_not_wrapped(cmd: tuple[str, ...]) -> None:
 def test_piped_table_ignores_a_small_columns_setting() -> None:
     """COLUMNS describes a terminal; on a pipe the table is still whole."""
     rows = json_rows("plants")
-    table = ok("plants", env=clean_env(COLUMNS="40")).decode("utf-8")
+    table = ok("plants", "--wide", env=clean_env(COLUMNS="40")).decode("utf-8")
     missing = [c for c in _expected_cells(rows) if c not in table]
     assert not missing, missing[:3]
+    assert "── 1 of" not in table  # no record layout either: a pipe has room for the table
 
 
 # --- a pseudo-terminal: colour, width ------------------------------------------------------
@@ -460,10 +482,11 @@ def test_no_colour_on_a_pipe_by_default() -> None:
 
 def test_narrow_terminal_wraps_text_but_never_numbers() -> None:
     rows = json_rows("plants")
-    code, out, err = pty_run(["plants"], tty_env(NO_COLOR="1", COLUMNS="70"), cols=70)
+    code, out, err = pty_run(["plants", "--wide", "--no-pager"],
+                             tty_env(NO_COLOR="1", COLUMNS="70"), cols=70)
     assert code == 0, err
     text = ANSI.sub("", out.decode("utf-8"))
-    piped = ok("plants", "--no-color").decode("utf-8")
+    piped = ok("plants", "--no-color", "--wide").decode("utf-8")
     assert len(text.splitlines()) > len(piped.splitlines())  # text wrapped to fit 70 columns
     for row in rows:
         for col in ("capacity", "initial_capacity", "investment"):

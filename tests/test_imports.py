@@ -41,8 +41,13 @@ def test_machine_formats_load_neither_rich_nor_tabulate(args: tuple[str, ...]) -
     assert loaded_after(*args) == []
 
 
-def test_a_table_loads_rich_but_not_tabulate() -> None:
-    loaded = loaded_after("sales", "--year", "2017")
+def test_a_table_loads_neither_rich_nor_tabulate() -> None:
+    """Tables are laid out by alliancecli.layout; rich is for charts."""
+    assert loaded_after("sales", "--year", "2017") == []
+
+
+def test_a_chart_loads_rich_but_not_tabulate() -> None:
+    loaded = loaded_after("sales", "--chart")
     assert "rich.table" in loaded and "tabulate" not in loaded
 
 

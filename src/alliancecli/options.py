@@ -26,6 +26,7 @@ class State:
 
 
 OUTPUT = "Output"
+PRESENTATION = "Presentation (tables and charts only; no effect on csv, tsv, json, jsonl)"
 
 YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="Only this year.",
                                              show_default=False)]
@@ -108,11 +109,23 @@ _OUTPUT_PARAMS: list[tuple[str, Any, Any]] = [
         "--excel-safe", rich_help_panel=OUTPUT,
         help="Prefix ' to text cells starting with = + - @ (spreadsheet formula guard).")],
      False),
+    ("wide", Annotated[bool, typer.Option(
+        "--wide", rich_help_panel=PRESENTATION,
+        help="Tables: every column, not only the ones a person reads first.")], False),
+    ("expanded", Annotated[bool, typer.Option(
+        "--expanded", "-x", rich_help_panel=PRESENTATION,
+        help="Tables: one block per row, a line per column (chosen anyway when the columns "
+             "cannot fit the terminal).")], False),
+    ("no_pager", Annotated[bool, typer.Option(
+        "--no-pager", rich_help_panel=PRESENTATION,
+        help="Never page tall output (else $ALLIANCE_PAGER, $PAGER or less -FRX on a "
+             "terminal).")], False),
     ("no_color", Annotated[bool, typer.Option(
-        "--no-color", rich_help_panel=OUTPUT, help="No colour (also NO_COLOR, TERM=dumb).")],
-     False),
+        "--no-color", rich_help_panel=PRESENTATION,
+        help="No colour (also NO_COLOR, TERM=dumb).")], False),
     ("quiet", Annotated[bool, typer.Option(
-        "--quiet", "-q", rich_help_panel=OUTPUT, help="No notes under the table.")], False),
+        "--quiet", "-q", rich_help_panel=PRESENTATION, help="No notes under the table.")],
+     False),
 ]
 
 
@@ -121,7 +134,7 @@ def with_output(chart: bool = False) -> Callable[[F], F]:
     extra = list(_OUTPUT_PARAMS)
     if chart:
         extra.append(("chart", Annotated[bool, typer.Option(
-            "--chart", rich_help_panel=OUTPUT,
+            "--chart", rich_help_panel=PRESENTATION,
             help="Draw a chart with block characters instead of the table.")], False))
     names = [n for n, _, _ in extra]
 
@@ -142,7 +155,8 @@ def with_output(chart: bool = False) -> Callable[[F], F]:
                                                         if c.strip()),
                 sort=got["sort"], desc=got["desc"], limit=got["limit"],
                 no_color=got["no_color"], excel_safe=got["excel_safe"], quiet=got["quiet"],
-                cite=got["cite"], chart=got.get("chart", False))
+                cite=got["cite"], chart=got.get("chart", False), wide=got["wide"],
+                expanded=got["expanded"], no_pager=got["no_pager"])
             return func(*args, out=out, **kwargs)
 
         wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]

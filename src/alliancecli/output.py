@@ -1,10 +1,12 @@
 """The one output layer: every command's Report goes through ``emit``.
 
 Machine formats (csv, tsv, json, jsonl) are written as UTF-8 straight to the byte stream and
-import nothing heavy; rich is imported only for tables, tabulate only for its own formats.
+import nothing heavy. Tables are laid out by ``layout`` (no rich), charts are drawn by rich, and
+tabulate is imported only for its own formats.
 """
 
 import enum
+import io
 import json
 import os
 import re
@@ -78,18 +80,30 @@ class Options(NamedTuple):
     quiet: bool = False
     cite: bool = False
     chart: bool = False
+    wide: bool = False
+    """Tables: every column, not just the command's view."""
+    expanded: bool = False
+    """Tables: the record layout, one block per row."""
+    no_pager: bool = False
 
 
 # --- shaping rows: the same for every format ----------------------------------------------
 
 
-def shape(report: Report, opts: Options) -> tuple[tuple[Column, ...], list[tuple[Value, ...]]]:
+class Shaped(NamedTuple):
+    columns: tuple[Column, ...]
+    rows: list[tuple[Value, ...]]
+    matched: int
+    """Rows before --limit."""
+
+
+def shape(report: Report, opts: Options) -> Shaped:
     """Apply --cite, --sort/--desc, --limit and --columns; the same rows feed every format."""
     columns = report.columns
     rows: list[tuple[Value, ...]] = list(report.rows)
     if opts.cite:
         prov = report.provenance or [None] * len(rows)
-        columns = (*columns, Column("source"), Column("quote"))
+        columns = (*columns, Column("source"), Column("quote", "note"))
         rows = [(*r, p.source if p else None, p.quote_text if p else None)
                 for r, p in zip(rows, prov, strict=True)]
     names = [c.name for c in columns]
@@ -108,6 +122,7 @@ def shape(report: Report, opts: Options) -> tuple[tuple[Column, ...], list[tuple
         rows = present + missing
     elif opts.desc:
         rows.reverse()
+    matched = len(rows)
     if opts.limit is not None:
         if opts.limit < 0:
             raise QueryError(f"--limit must be 0 or more, not {opts.limit}")
@@ -121,7 +136,7 @@ def shape(report: Report, opts: Options) -> tuple[tuple[Column, ...], list[tuple
             raise QueryError(f"--columns needs at least one column (valid: {', '.join(names)})")
         columns = tuple(columns[i] for i in picks)
         rows = [tuple(r[i] for i in picks) for r in rows]
-    return columns, rows
+    return Shaped(columns, rows, matched)
 
 
 def _sort_key(v: Value) -> tuple[int, Any]:
@@ -217,7 +232,7 @@ class _Utf8:
 
 def emit(report: Report, opts: Options) -> None:
     """Write ``report`` to stdout in the chosen format, and its notes where they belong."""
-    columns, rows = shape(report, opts)
+    columns, rows, matched = shape(report, opts)
     if opts.excel_safe:
         rows = [tuple(_excel(v) for v in r) for r in rows]
     kind = opts.format.kind
@@ -226,7 +241,11 @@ def emit(report: Report, opts: Options) -> None:
                          "or document format")
     match kind:
         case Kind.TABLE:
-            _table(report, columns, rows, opts)
+            from .screen import deliver
+
+            lines = _chart(report, opts) if opts.chart and report.chart is not None \
+                else _table(report, Shaped(columns, rows, matched), opts)
+            deliver(lines, paged=not opts.no_pager)
             return
         case Kind.CSV | Kind.TSV | Kind.JSON | Kind.JSONL:
             write_machine(kind, columns, rows, _Utf8(), header=not opts.no_header)
@@ -328,7 +347,10 @@ def _tabulate(columns: Sequence[Column], rows: Sequence[tuple[Value, ...]],
     _Utf8().write(text + "\n")
 
 
-# --- the rich table -----------------------------------------------------------------------
+# --- tables, trees and charts for people ----------------------------------------------------
+
+_FIXED = frozenset({"year", "int", "num", "pct", "growth_pct", "delta", "bool", "date", "note"})
+_NUMERIC = frozenset({"year", "int", "num", "pct", "growth_pct", "delta"})
 
 
 def color_enabled(no_color: bool) -> bool:
@@ -338,118 +360,153 @@ def color_enabled(no_color: bool) -> bool:
     return sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR"))
 
 
+def _utf8_stdout() -> bool:
+    return (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "") == "utf8"
+
+
+class _View(NamedTuple):
+    shown: list[int]
+    hidden: list[str]
+    """Columns of the command left out of this table."""
+    empty: list[str]
+    """Columns left out because no row has a value in them."""
+
+
+def _view(report: Report, columns: Sequence[Column], rows: Sequence[tuple[Value, ...]],
+          opts: Options) -> _View:
+    """Which columns a table shows: --columns as given, --wide all, else the command's view."""
+    every = list(range(len(columns)))
+    if opts.columns is not None or opts.wide or report.view is None and not rows:
+        return _View(every, [], [])
+    wanted = set(report.view or (c.name for c in columns)) | {"source", "quote"}
+    shown, hidden, empty = [], [], []
+    for i, c in enumerate(columns):
+        if c.name not in wanted:
+            hidden.append(c.name)
+        elif rows and all(r[i] is None or r[i] == () for r in rows):
+            empty.append(c.name)
+        else:
+            shown.append(i)
+    return _View(shown, hidden, empty)
+
+
+def _table(report: Report, shaped: Shaped, opts: Options) -> Iterator[str]:
+    """The lines of a table, the lines that explain it, and its notes."""
+    from . import layout
+    from .screen import size
+
+    columns, rows, matched = shaped
+    limit = size().columns if sys.stdout.isatty() else None
+    paint = layout.Paint(color_enabled(opts.no_color))
+    utf8 = _utf8_stdout()
+    view = _view(report, columns, rows, opts)
+    shown = [columns[i] for i in view.shown]
+    footnotes: dict[str, int] = {}
+
+    def cell(v: Value, col: Column) -> layout.Cell:
+        if col.kind == "note":
+            if v is None or v == "":
+                return layout.Cell("")
+            text = strip_controls(plain(v))
+            return layout.Cell(f"[{footnotes.setdefault(text, len(footnotes) + 1)}]")
+        style = ""
+        if col.kind in ("growth_pct", "delta") and isinstance(v, int | float) and v:
+            style = "green" if v > 0 else "red"
+        return layout.Cell(human(v, col), style)
+
+    cells = [[cell(r[i], columns[i]) for i in view.shown] for r in rows]
+    footer, footer_note = _footer(report, shown, cell, len(rows), matched)
+    cols = [layout.Col(c.name, c.kind in _NUMERIC, c.kind in _FIXED) for c in shown]
+    yield from layout.table(strip_controls(report.title), cols, cells, footer, limit, paint,
+                            "─" if utf8 else "-", header=not opts.no_header,
+                            expanded=opts.expanded)
+    yield ""
+    said = []
+    if view.hidden:
+        said.append(f"Not shown: {', '.join(view.hidden)} (--wide shows every column; "
+                    "-c chooses).")
+    if view.empty:
+        said.append(f"Empty in every row, so not shown: {', '.join(view.empty)}.")
+    for text in said:
+        yield from (paint(x, "dim") for x in layout.hanging(text, "", limit))
+    for text, n in footnotes.items():
+        yield from layout.hanging(text, f"[{n}] ", limit)
+    if footnotes:
+        yield ""
+    if report.caption:
+        yield from (paint(x, "dim") for x in
+                    layout.hanging(strip_controls(report.caption), "", limit))
+    if report.tree is not None and opts.columns is None:
+        yield from _tree(report.tree, utf8, paint)
+    if opts.quiet:
+        return
+    notes = [footer_note] if footer_note else []
+    notes += list(report.notes)
+    if not rows:
+        notes.insert(0, report.empty_note)
+    for note in notes:
+        yield from (paint(x, "dim") for x in
+                    layout.hanging(strip_controls(note), "note: ", limit))
+
+
+def _footer(report: Report, shown: Sequence[Column], cell: Callable[[Value, Column], Any],
+            on_screen: int, matched: int) -> tuple[list[Any] | None, str]:
+    """The totals row for the columns shown, when it totals the rows on screen."""
+    if report.footer is None or not shown or not on_screen:
+        return None, ""
+    if on_screen < matched:
+        return None, (f"No total row: --limit shows {on_screen} of the {matched} rows it "
+                      "would total.")
+    by_name = dict(zip((c.name for c in report.columns), report.footer, strict=True))
+    label = report.columns[0].name
+    if shown[0].name != label:
+        return None, ""  # the label "Total" lives in the first column
+    return [cell(by_name.get(c.name), c) if c.name != label
+            else cell(by_name[label], Column(label)) for c in shown], ""
+
+
+def _tree(node: Node, utf8: bool, paint: Any) -> Iterator[str]:
+    tee, last, bar = ("├── ", "└── ", "│   ") if utf8 else ("|-- ", "`-- ", "|   ")
+
+    def walk(n: Node, prefix: str) -> Iterator[str]:
+        for i, child in enumerate(n.children):
+            end = i == len(n.children) - 1
+            yield prefix + (last if end else tee) + strip_controls(child.label)
+            yield from walk(child, prefix + ("    " if end else bar))
+
+    yield paint(strip_controls(node.label), "bold")
+    yield from walk(node, "")
+
+
 def console(no_color: bool) -> "Console":
     from rich.console import Console
+
+    from .screen import size
 
     tty = sys.stdout.isatty()
     color = color_enabled(no_color)
     return Console(
-        file=sys.stdout,
+        file=io.StringIO(),
         color_system="auto" if color and tty else "standard" if color else None,
         force_terminal=color,
         no_color=not color,
         highlight=False,
         markup=False,
         emoji=False,
-        # On a pipe rich would cut every line to 80 columns; never truncate there.
-        width=None if tty else 100_000,
+        width=size().columns if tty else 100_000,
         soft_wrap=False,
     )
 
 
-def _table(report: Report, columns: Sequence[Column], rows: Sequence[tuple[Value, ...]],
-           opts: Options) -> None:
-    from rich import box
+def _chart(report: Report, opts: Options) -> Iterator[str]:
+    """A bar chart drawn by rich, as lines, and a line naming what it leaves out."""
     from rich.table import Table
     from rich.text import Text
 
     con = console(opts.no_color)
-    color = con.color_system is not None
-    numeric = {"year", "int", "num", "pct", "growth_pct", "delta"}
-    table = Table(
-        title=Text(strip_controls(report.title), style="bold"),
-        show_header=not opts.no_header,
-        header_style="bold" if color else "",
-        box=box.SIMPLE_HEAD if con.encoding.lower().startswith("utf") else box.ASCII2,
-        show_footer=report.footer is not None and not opts.chart and opts.columns is None,
-    )
-    cells_by_col = [[human(r[i], c) for r in rows] for i, c in enumerate(columns)]
-    foot = _footer(report, columns)
-    for c, cells, f in zip(columns, cells_by_col, foot, strict=True):
-        if c.kind in numeric:
-            width = max((len(x) for x in [*cells, c.name, f]), default=len(c.name))
-            table.add_column(c.name, justify="right", no_wrap=True, min_width=width, footer=f)
-        else:
-            table.add_column(c.name, overflow="fold", footer=f)
-    for i in range(len(rows)):
-        table.add_row(*(_styled(cells_by_col[j][i], rows[i][j], c, color)
-                        for j, c in enumerate(columns)))
-    if opts.chart and report.chart is not None:
-        con.print(_chart(report, con))
-    else:
-        con.print(table)
-    tty = sys.stdout.isatty()
-
-    def line(text: str) -> None:
-        # Off a terminal rich would print the same single line; writing it directly saves
-        # rich's layout work on every run of a piped table.
-        if tty:
-            con.print(Text(text, style="dim"))
-        else:
-            sys.stdout.write(text + "\n")
-
-    if report.caption:
-        # Apart from the table, so that on a pipe it is one line, never wrapped to its width.
-        line(strip_controls(report.caption))
-    if report.tree is not None and opts.columns is None:
-        con.print(_tree(report.tree))
-    if opts.quiet:
-        return
-    notes = list(report.notes)
-    if not rows:
-        notes.insert(0, report.empty_note)
-    for n in notes:
-        line("note: " + strip_controls(n))
-
-
-def _footer(report: Report, columns: Sequence[Column]) -> list[str]:
-    if report.footer is None:
-        return [""] * len(columns)
-    by_name = dict(zip((c.name for c in report.columns), report.footer, strict=True))
-    return [human(by_name.get(c.name), c) for c in columns]
-
-
-def _styled(text: str, v: Value, col: Column, color: bool) -> Any:
-    from rich.text import Text
-
-    style = ""
-    if color and col.kind in ("growth_pct", "delta") and isinstance(v, int | float):
-        style = "green" if v > 0 else "red" if v < 0 else ""
-    return Text(text, style=style)
-
-
-def _tree(node: Node) -> Any:
-    from rich.text import Text
-    from rich.tree import Tree
-
-    def add(parent: Tree, n: Node) -> None:
-        branch = parent.add(Text(strip_controls(n.label)))
-        for c in n.children:
-            add(branch, c)
-
-    root = Tree(Text(strip_controls(node.label), style="bold"))
-    for c in node.children:
-        add(root, c)
-    return root
-
-
-def _chart(report: Report, con: "Console") -> Any:
-    from rich.table import Table
-    from rich.text import Text
-
     bars = report.chart or ()
     top = max((sum(v for _, v in b.parts) for b in bars), default=0) or 1
-    width = max(10, min(60, (con.width if con.is_terminal else 80) - 30))
+    width = max(10, min(60, (con.width if sys.stdout.isatty() else 80) - 30))
     segments = sorted({s for b in bars for s, _ in b.parts})
     styles = ["blue", "red", "green", "yellow", "magenta", "cyan"]
     glyphs = ["█", "▓", "▒", "░", "▚", "▞"]
@@ -474,5 +531,8 @@ def _chart(report: Report, con: "Console") -> Any:
         out.add_row(legend)
     if report.chart_unit:
         out.add_row(Text(report.chart_unit, style="dim"))
-    return out
-
+    if report.chart_note:
+        out.add_row(Text(strip_controls(report.chart_note), style="dim"))
+    con.print(out)
+    text = con.file.getvalue()  # type: ignore[attr-defined]
+    yield from (line.rstrip() for line in text.rstrip("\n").split("\n"))

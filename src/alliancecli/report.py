@@ -6,8 +6,10 @@ from typing import Literal, NamedTuple
 from .dates import PartialDate
 from .records import Provenance
 
-Kind = Literal["text", "year", "int", "num", "pct", "growth_pct", "delta", "bool", "date", "list"]
-"""How a column's values look in a table: ``growth_pct`` and ``delta`` carry a sign and colour."""
+Kind = Literal["text", "year", "int", "num", "pct", "growth_pct", "delta", "bool", "date", "list",
+               "note"]
+"""How a column's values look in a table: ``growth_pct`` and ``delta`` carry a sign and colour;
+``note`` is prose that a table prints once under it, as a numbered footnote."""
 
 Value = str | int | float | bool | PartialDate | tuple[str, ...] | None
 
@@ -47,7 +49,12 @@ class Report(NamedTuple):
     """A totals row, for tables only."""
     provenance: Sequence[Provenance | None] | None = None
     """One per row, for ``--cite``."""
+    view: tuple[str, ...] | None = None
+    """The columns a table shows by default (None: all); ``--wide`` shows all, machine formats
+    always carry all."""
     tree: Node | None = None
     chart: tuple[Bar, ...] | None = None
     chart_unit: str = ""
+    chart_note: str = ""
+    """What the chart leaves out, and why."""
     empty_note: str = "No rows match these filters."

@@ -12,7 +12,8 @@ from .common import caption, span, year_range
 
 MILESTONE_COLUMNS = (Column("date", "date"), Column("subject"), Column("subject_type"),
                      Column("metric"), Column("units", "int"), Column("qualifier"),
-                     Column("text"), Column("alt_date", "date"), Column("note"))
+                     Column("text"), Column("alt_date", "date"), Column("note", "note"))
+MILESTONE_VIEW = ("date", "subject", "metric", "units", "qualifier", "text", "note")
 
 
 def _note(m: Milestone) -> str | None:
@@ -64,12 +65,14 @@ def milestones(data: EvData, year: int | None = None, start: int | None = None,
         notes.append("alt_date: the source's prose dates that milestone differently from its "
                      "table; the table's date is kept.")
     return Report(title="Alliance EV milestones", columns=MILESTONE_COLUMNS, rows=rows,
+                  view=MILESTONE_VIEW,
                   provenance=prov, notes=notes, caption=caption(data.sources, _period(data)))
 
 
 MODEL_COLUMNS = (Column("model"), Column("maker"), Column("units", "int"), Column("metric"),
                  Column("as_of", "date"), Column("qualifier"), Column("covers", "list"),
-                 Column("note"))
+                 Column("note", "note"))
+MODEL_VIEW = ("model", "maker", "units", "metric", "as_of", "qualifier", "note")
 
 
 def models(data: EvData, model: str | None = None, history: bool = False) -> Report:
@@ -100,7 +103,7 @@ def models(data: EvData, model: str | None = None, history: bool = False) -> Rep
     what = chosen or "every model"
     title = (f"EV figures over time: {what}" if history
              else f"Latest cumulative EV figure per model and metric: {what}")
-    return Report(title=title, columns=MODEL_COLUMNS, rows=rows,
+    return Report(title=title, columns=MODEL_COLUMNS, rows=rows, view=MODEL_VIEW,
                   provenance=[m.prov for m in figures], notes=notes,
                   caption=caption(data.sources, _period(data)))
 

@@ -14,7 +14,8 @@ COLUMNS = (Column("name"), Column("city"), Column("country"), Column("operator")
            Column("opened", "date"), Column("capacity", "int"), Column("capacity_unit"),
            Column("capacity_qualifier"), Column("initial_capacity", "int"),
            Column("products", "list"), Column("investment", "num"), Column("currency"),
-           Column("investment_qualifier"), Column("facility_type"), Column("note"))
+           Column("investment_qualifier"), Column("facility_type"), Column("note", "note"))
+VIEW = ("name", "country", "opened", "capacity", "capacity_unit", "capacity_qualifier", "note")
 
 
 def _note(p: Plant) -> str | None:
@@ -78,7 +79,7 @@ def plants(data: PlantsData, country: Sequence[str] = (), operator: str | None =
              if not country or a.country in {p.country for p in chosen}]
     notes.append("capacity is annual, in capacity_unit (vehicles, engines or batteries); "
                  "investment is in the currency the source states.")
-    return Report(title="Alliance plants and sites", columns=COLUMNS, rows=rows,
+    return Report(title="Alliance plants and sites", columns=COLUMNS, rows=rows, view=VIEW,
                   provenance=[p.prov for p in chosen], notes=notes,
                   caption=caption(data.sources, _period(data)))
 
@@ -126,6 +127,10 @@ def by_country(data: PlantsData, country: Sequence[str] = (), operator: str | No
     notes += [_aggregate_note(a) for a in data.aggregates if a.country in groups]
     chart = tuple(Bar(str(r[0]), (("vehicles", float(r[3])),)) for r in rows
                   if isinstance(r[3], int))
+    undrawn = [str(r[0]) for r in rows if not isinstance(r[3], int)]
+    chart_note = (f"Not drawn: {', '.join(undrawn)}: no vehicle plant there has a stated "
+                  f"capacity." if undrawn else "")
     return Report(title="Alliance sites by country", columns=COUNTRY_COLUMNS, rows=rows,
                   provenance=prov, notes=notes, caption=caption(data.sources, _period(data)),
-                  chart=chart, chart_unit="stated annual vehicle capacity per country")
+                  chart=chart, chart_unit="stated annual vehicle capacity per country",
+                  chart_note=chart_note)

@@ -13,7 +13,7 @@ from .common import caption
 
 COLUMNS = (Column("holder"), Column("target"), Column("pct", "num"), Column("voting", "bool"),
            Column("since", "date"), Column("until", "date"), Column("qualifier"),
-           Column("note"))
+           Column("note", "note"))
 
 
 def parse_as_of(data: StakesData, text: str | None) -> PartialDate | None:

@@ -12,6 +12,7 @@ from .common import caption, span, year_range
 
 COLUMNS = (Column("date", "date"), Column("year", "year"), Column("event"), Column("tags", "list"),
            Column("kind"), Column("members", "list"), Column("date_note"))
+VIEW = ("date", "event", "tags", "kind", "date_note")
 
 
 def timeline(data: TimelineData, year: int | None = None, start: int | None = None,
@@ -47,6 +48,7 @@ def timeline(data: TimelineData, year: int | None = None, start: int | None = No
                      "sort at the start of their year (or month).")
     return Report(
         title=f"Alliance timeline, {span(range(lo, hi + 1))}", columns=COLUMNS, rows=rows,
+        view=VIEW,
         provenance=prov, notes=notes,
         caption=caption(data.sources, f"events {span(ends)}"))
 
