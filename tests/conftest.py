@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
+import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
-from collections.abc import Iterator
+import termios
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,3 +127,52 @@ def tsv_unescape(field: str) -> str:
         nxt = next(it, "")
         out.append({"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}.get(nxt, "\\" + nxt))
     return "".join(out)
+
+
+def pty_run(args: Sequence[str], env: dict[str, str], cols: int = 200, rows: int = 50,
+            program: Sequence[str] | None = None) -> tuple[int, bytes, bytes]:
+    """Run alliance (or ``program``) with stdout on a pseudo-terminal of the given size.
+
+    stderr is a pipe; the terminal is read until the child closes it, so no output is lost
+    and nothing waits for a guessed time.
+    """
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    p = subprocess.Popen([*(program or [str(BIN)]), *args], stdin=subprocess.DEVNULL,
+                         stdout=slave, stderr=subprocess.PIPE, env=env, cwd="/")
+    os.close(slave)
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert p.stderr is not None
+    err = p.stderr.read()
+    p.stderr.close()
+    return p.wait(timeout=60), b"".join(chunks), err
+
+
+def tty_env(**extra: str) -> dict[str, str]:
+    """A colour terminal's environment, without the developer's settings."""
+    return clean_env(**{"TERM": "xterm-256color", **extra})
+
+
+def timeline_copy(dest: Path, events: int) -> Path:
+    """A copy of the bundled dataset whose timeline has ``events`` events (the real ones,
+    repeated)."""
+    from importlib import resources
+
+    src = resources.files("alliancecli.data")
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("sales", "ev", "stakes", "plants"):
+        (dest / f"{name}.json").write_bytes((src / f"{name}.json").read_bytes())
+    doc = json.loads((src / "timeline.json").read_text("utf-8"))
+    base = doc["events"]
+    doc["events"] = [dict(base[i % len(base)]) for i in range(events)]
+    (dest / "timeline.json").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    return dest

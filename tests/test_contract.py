@@ -6,16 +6,13 @@ the console script (``conftest.run`` or a shell pipeline) and reads raw bytes ba
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import json
 import os
 import re
 import signal
 import sqlite3
-import struct
 import subprocess
-import termios
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -25,7 +22,17 @@ from typing import Any
 
 import pytest
 
-from conftest import BIN, clean_env, csv_cell, csv_rows, run, tsv_unescape
+from conftest import (
+    BIN,
+    clean_env,
+    csv_cell,
+    csv_rows,
+    pty_run,
+    run,
+    timeline_copy,
+    tsv_unescape,
+    tty_env,
+)
 
 # Every command and view the contract covers; each gives rows with the bundled data.
 COMMANDS: list[tuple[str, ...]] = [
@@ -105,28 +112,16 @@ def shell(script: str, *args: str, env: dict[str, str] | None = None,
 # --- large datasets (module-scoped: built once) --------------------------------------------
 
 
-def _timeline_copy(dest: Path, events: int) -> Path:
-    src = resources.files("alliancecli.data")
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in ("sales", "ev", "stakes", "plants"):
-        (dest / f"{name}.json").write_bytes((src / f"{name}.json").read_bytes())
-    doc = json.loads((src / "timeline.json").read_text("utf-8"))
-    base = doc["events"]
-    doc["events"] = [dict(base[i % len(base)]) for i in range(events)]
-    (dest / "timeline.json").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
-    return dest
-
-
 @pytest.fixture(scope="module")
 def big_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A timeline of 20,000 events: megabytes of csv/json, far beyond a pipe's buffer."""
-    return _timeline_copy(tmp_path_factory.mktemp("big") / "data", 20_000)
+    return timeline_copy(tmp_path_factory.mktemp("big") / "data", 20_000)
 
 
 @pytest.fixture(scope="module")
 def mid_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A timeline of 3,000 events: a table of ~1.5 MB (20,000 rows take rich ~20 s to draw)."""
-    return _timeline_copy(tmp_path_factory.mktemp("mid") / "data", 3_000)
+    return timeline_copy(tmp_path_factory.mktemp("mid") / "data", 3_000)
 
 
 # --- a reader that leaves early -----------------------------------------------------------
@@ -400,34 +395,6 @@ def test_piped_table_ignores_a_small_columns_setting() -> None:
 
 
 # --- a pseudo-terminal: colour, width ------------------------------------------------------
-
-
-def pty_run(args: Sequence[str], env: dict[str, str], cols: int = 200,
-            rows: int = 50) -> tuple[int, bytes, bytes]:
-    """Run alliance with stdout on a pseudo-terminal of the given size; stderr is a pipe."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-    p = subprocess.Popen([str(BIN), *args], stdin=subprocess.DEVNULL, stdout=slave,
-                         stderr=subprocess.PIPE, env=env, cwd="/")
-    os.close(slave)
-    chunks: list[bytes] = []
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
-    assert p.stderr is not None
-    err = p.stderr.read()
-    p.stderr.close()
-    return p.wait(timeout=60), b"".join(chunks), err
-
-
-def tty_env(**extra: str) -> dict[str, str]:
-    return clean_env(**{"TERM": "xterm-256color", **extra})
 
 
 def test_table_on_a_terminal_has_colour() -> None:

@@ -150,18 +150,21 @@ def _widths(cols: Sequence[Col], cells: Sequence[Sequence[Cell]],
             footer: Sequence[Cell] | None, limit: int | None) -> list[int] | None:
     """Each column's width, or None when the columns cannot all fit ``limit``."""
     rows = [*cells, footer] if footer is not None else cells
-    natural, least = [], []
+    natural, least, whole_words = [], [], []
     for i, c in enumerate(cols):
         texts = [r[i].text for r in rows]
         widest = max((width(t) for t in texts), default=0)
         nat = max(widest, width(c.name))
         if c.fixed:
             low = max(widest, _header_min(c.name))
+            words = low
         else:
             longest = max((width(w) for t in texts for w in t.split()), default=0)
             low = max(min(widest, max(TEXT_MIN, min(longest, WORD_CAP))), _header_min(c.name))
+            words = max(low, min(longest, nat))
         natural.append(nat)
         least.append(min(low, nat))
+        whole_words.append(words)
     gaps = GAP * (len(cols) - 1)
     if limit is None or sum(natural) + gaps <= limit:
         return natural
@@ -169,7 +172,13 @@ def _widths(cols: Sequence[Col], cells: Sequence[Sequence[Cell]],
     if spare < 0:
         return None
     out = list(least)
-    # Wrapped text costs a line on every row; a wrapped header costs one line once.
+    # First room for every word of a text column to stay whole, the smallest needs first.
+    for i in sorted(range(len(cols)), key=lambda i: whole_words[i] - out[i]):
+        need = whole_words[i] - out[i]
+        if 0 < need <= spare:
+            out[i] += need
+            spare -= need
+    # Then wrapped text costs a line on every row; a wrapped header costs one line once.
     for group in ([i for i, c in enumerate(cols) if not c.fixed],
                   [i for i, c in enumerate(cols) if c.fixed]):
         wants = {i: natural[i] - out[i] for i in group if natural[i] > out[i]}

@@ -437,7 +437,7 @@ def _table(report: Report, shaped: Shaped, opts: Options) -> Iterator[str]:
         yield from (paint(x, "dim") for x in
                     layout.hanging(strip_controls(report.caption), "", limit))
     if report.tree is not None and opts.columns is None:
-        yield from _tree(report.tree, utf8, paint)
+        yield from _tree(report.tree, utf8, paint, limit)
     if opts.quiet:
         return
     notes = [footer_note] if footer_note else []
@@ -465,16 +465,24 @@ def _footer(report: Report, shown: Sequence[Column], cell: Callable[[Value, Colu
             else cell(by_name[label], Column(label)) for c in shown], ""
 
 
-def _tree(node: Node, utf8: bool, paint: Any) -> Iterator[str]:
+def _tree(node: Node, utf8: bool, paint: Any, limit: int | None) -> Iterator[str]:
+    from .layout import wrap
+
     tee, last, bar = ("├── ", "└── ", "│   ") if utf8 else ("|-- ", "`-- ", "|   ")
 
     def walk(n: Node, prefix: str) -> Iterator[str]:
         for i, child in enumerate(n.children):
             end = i == len(n.children) - 1
-            yield prefix + (last if end else tee) + strip_controls(child.label)
-            yield from walk(child, prefix + ("    " if end else bar))
+            below = prefix + ("    " if end else bar)
+            room = None if limit is None else max(limit - len(below), 10)
+            first, *more = wrap(strip_controls(child.label), room)
+            yield prefix + (last if end else tee) + first
+            # A long label continues under itself, beside the branch lines below it.
+            yield from ((below + (bar if child.children else "    "))[:len(below)] + text
+                        for text in more)
+            yield from walk(child, below)
 
-    yield paint(strip_controls(node.label), "bold")
+    yield from (paint(line, "bold") for line in wrap(strip_controls(node.label), limit))
     yield from walk(node, "")
 
 

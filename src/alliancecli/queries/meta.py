@@ -50,6 +50,7 @@ def sources(data: DataDir | None) -> Report:
         (s.id, s.title, s.publisher, s.url, s.licence, tuple(areas), count)
         for s, areas, count in found.values()]
     return Report(title="Sources", columns=SOURCE_COLUMNS, rows=rows,
+                  view=("id", "title", "publisher", "licence", "supports", "records"),
                   notes=["alliance <command> --cite adds the exact quote behind every row."])
 
 

@@ -1,0 +1,312 @@
+"""What a person sees: every command's table rendered in a real pseudo-terminal of a fixed size.
+
+The installed package runs with its stdout on a pty (the same isatty, ioctl width and line
+discipline as a terminal); pyte, a terminal emulator, turns the bytes into the screen a person
+would read. One child process renders every case (it resizes its terminal between them), so
+hundreds of screens cost one start-up.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pyte
+import pytest
+
+from conftest import BIN, invoke, pty_run, run, timeline_copy, tty_env
+
+WIDTHS = (40, 60, 80, 100, 120, 200)
+COMMANDS: list[tuple[str, ...]] = [
+    ("sales",),
+    ("sales", "--year", "2017"),
+    ("sales", "--by", "year"),
+    ("sales", "--summary"),
+    ("ev", "milestones"),
+    ("ev", "models"),
+    ("ev", "models", "--history"),
+    ("ev", "pace"),
+    ("stakes",),
+    ("stakes", "--history"),
+    ("stakes", "--as-of", "2010"),
+    ("timeline",),
+    ("plants",),
+    ("plants", "--by", "country"),
+    ("check",),
+    ("sources",),
+    ("about",),
+    ("sql", "--schema"),
+]
+VARIANTS: dict[str, tuple[str, ...]] = {"default": (), "wide": ("--wide",), "expanded": ("-x",)}
+VARIANT_WIDTHS = {"default": WIDTHS, "wide": (40, 80, 120), "expanded": (40, 80)}
+GOLDEN = Path(__file__).parent / "golden" / "screens"
+SCREEN_ROWS = 1500
+"""Tall enough for any table here, so nothing scrolls off and the pager is never needed."""
+SEPARATOR = b"\0SCREEN-END\0"
+DRIVER = r"""
+import fcntl, json, os, struct, sys, termios
+from alliancecli.cli import main
+codes = []
+for cols, rows, args in json.loads(sys.argv[1]):
+    fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    codes.append(main(args))
+    sys.stdout.flush()
+    os.write(1, b"\0SCREEN-END\0")
+print(json.dumps(codes), file=sys.stderr)
+"""
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+RECORD = re.compile(r"^── (\d+ of \d+|Total) ─+$")
+
+
+class Case(NamedTuple):
+    command: tuple[str, ...]
+    variant: str
+    width: int
+
+    @property
+    def id(self) -> str:
+        return f"{' '.join(self.command)}-{self.variant}-{self.width}"
+
+
+class Shown(NamedTuple):
+    code: int
+    lines: list[str]
+    """The screen, line by line, trailing blanks removed."""
+    raw_lines: list[str]
+    """What the program wrote, escape codes removed, before the terminal wrapped anything."""
+
+
+CASES = [Case(c, v, w) for c in COMMANDS for v in VARIANTS for w in VARIANT_WIDTHS[v]]
+
+
+def _render(cases: Sequence[Case]) -> dict[Case, Shown]:
+    plan = [[c.width, SCREEN_ROWS, [*c.command, *VARIANTS[c.variant]]] for c in cases]
+    code, out, err = pty_run([DRIVER, json.dumps(plan)], tty_env(), cols=80, rows=SCREEN_ROWS,
+                             program=[sys.executable, "-c"])
+    assert code == 0, err.decode("utf-8", "replace")
+    codes = json.loads(err.decode().strip().splitlines()[-1])
+    chunks = out.split(SEPARATOR)
+    assert len(chunks) == len(cases) + 1 and chunks[-1] == b""
+    shown = {}
+    for case, chunk, rc in zip(cases, chunks, codes, strict=False):
+        screen = pyte.Screen(case.width, SCREEN_ROWS)
+        stream = pyte.ByteStream(screen)
+        stream.feed(chunk)
+        lines = [line.rstrip() for line in screen.display]
+        while lines and not lines[-1]:
+            lines.pop()
+        text = ANSI.sub("", chunk.decode("utf-8"))
+        shown[case] = Shown(rc, lines, text.replace("\r\n", "\n").split("\n"))
+    return shown
+
+
+@pytest.fixture(scope="module")
+def screens() -> dict[Case, Shown]:
+    if not BIN.exists():
+        pytest.fail(f"the alliance command is not installed beside {sys.executable}")
+    return _render(CASES)
+
+
+# --- what a screen must show ---------------------------------------------------------------
+
+
+@functools.cache
+def _json_rows(command: tuple[str, ...]) -> list[dict[str, Any]]:
+    r = invoke(*command, "-f", "json")
+    assert r.code == 0, r.err
+    rows: list[dict[str, Any]] = json.loads(r.out)
+    return rows
+
+
+def _named(lines: Sequence[str], lead: str, end: str) -> list[str]:
+    """The column names a line under the table lists (it may be wrapped over several lines)."""
+    joined = " ".join(lines)
+    m = re.search(re.escape(lead) + r"(.*?)" + re.escape(end), joined)
+    return [n.strip() for n in m.group(1).split(",")] if m else []
+
+
+def _display_number(col: str, v: float) -> str:
+    if isinstance(v, int) and (col == "year" or col.endswith("_year")):
+        return str(v)
+    if isinstance(v, int):
+        return f"{abs(v):,}"
+    if col.endswith("_pct"):
+        return f"{abs(v):,.2f}"
+    return f"{abs(v):,}" if abs(v) >= 1000 else repr(abs(v))
+
+
+def _expectations(rows: Sequence[dict[str, Any]], shown: set[str]) -> Iterator[tuple[str, str]]:
+    """(kind, text): ``whole`` values must stand on one screen line, ``word`` each word."""
+    for row in rows:
+        for col, v in row.items():
+            if col not in shown or v is None or v == [] or v == "":
+                continue
+            if isinstance(v, bool):
+                yield "whole", "true" if v else "false"
+            elif isinstance(v, int | float):
+                yield "whole", _display_number(col, v)
+            else:
+                for text in v if isinstance(v, list) else [v]:
+                    for word in str(text).split():
+                        yield "word", word
+
+
+def _check(case: Case, got: Shown) -> None:
+    rows = _json_rows(case.command)
+    assert got.code == 0, got.lines[-5:]
+    lines = got.lines
+    names = list(rows[0]) if rows else []
+    hidden = _named(lines, "Not shown: ", " (--wide")
+    empty = _named(lines, "Empty in every row, so not shown: ", ".")
+    if case.variant == "wide":
+        assert not hidden, hidden
+    shown = [n for n in names if n not in hidden and n not in empty]
+    assert set(hidden) | set(empty) <= set(names), (hidden, empty)
+    record = any(RECORD.match(line) for line in lines)
+    if case.variant == "expanded":
+        assert record
+    if record:
+        for name in shown:  # every shown column is a label in the blocks
+            assert any(line.startswith(f"{name} ") or line == name for line in lines), name
+    else:
+        rule = next(i for i, line in enumerate(lines) if line and set(line) == {"─"})
+        header = " ".join(lines[max(rule - 3, 0):rule])
+        for name in shown:
+            pieces = [p + "_" for p in name.split("_")[:-1]] + [name.split("_")[-1]]
+            assert all(p in header for p in pieces), (name, header)
+    screen_text = "\n".join(lines)
+    words = set(screen_text.split())
+    words |= {w.rstrip(";") for w in words}  # list items are shown joined by "; "
+    for kind, text in _expectations(rows, set(shown)):
+        if kind == "whole":
+            assert any(text in line for line in lines), f"{text!r} is not whole on screen"
+        elif len(text) <= 20:  # longer words may be broken to fit a column (layout.WORD_CAP)
+            assert text in words, f"word {text!r} is cut or missing"
+    for line in got.raw_lines:  # nothing relied on the terminal to wrap it
+        assert len(line) <= case.width, (len(line), line)
+    if case.variant == "default" and case.width == 120:
+        footnotes = sum(1 for line in lines if re.match(r"^\[\d+\] ", line))
+        assert len(lines) <= 4 * len(rows) + 2 * footnotes + 30, (len(lines), len(rows))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_every_value_is_whole_on_screen(case: Case, screens: dict[Case, Shown]) -> None:
+    _check(case, screens[case])
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
+def test_80_columns_is_a_table_with_each_row_identity(command: tuple[str, ...],
+                                                      screens: dict[Case, Shown]) -> None:
+    """At 80 columns the default view is a table, not the record layout, and shows its rows."""
+    lines = screens[Case(command, "default", 80)].lines
+    assert not any(RECORD.match(line) for line in lines), "\n".join(lines[:20])
+    first = _json_rows(command)[0]
+    key = next(iter(first))
+    value = first[key]
+    shown = str(value) if not isinstance(value, int) or key.endswith("year") else f"{value:,}"
+    assert any(shown.split()[0] in line for line in lines), (key, value)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
+def test_golden_screen_at_80_columns(command: tuple[str, ...],
+                                     screens: dict[Case, Shown]) -> None:
+    path = GOLDEN / ("_".join(command).replace("-", "").replace(" ", "_") + ".txt")
+    got = "\n".join(screens[Case(command, "default", 80)].lines) + "\n"
+    if os.environ.get("ALLIANCE_REGEN_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(got, "utf-8")
+    assert got == path.read_text("utf-8")
+
+
+def test_forty_columns_turns_every_wide_table_into_records(screens: dict[Case, Shown]) -> None:
+    for command in COMMANDS:
+        lines = screens[Case(command, "default", 40)].lines
+        if max(len(line) for line in lines) > 40:
+            pytest.fail(f"{command}: a line is wider than the terminal")
+
+
+# --- the pager -------------------------------------------------------------------------------
+
+
+def _paged(tmp_path: Path, args: Sequence[str], env: dict[str, str],
+           rows: int = 20) -> tuple[int, str, bytes, Path]:
+    """Run on a terminal of ``rows`` lines; return (exit, terminal text, stderr, pager file)."""
+    code, out, err = pty_run(args, tty_env(NO_COLOR="1", **env), cols=80, rows=rows)
+    return code, out.decode("utf-8", "replace"), err, tmp_path / "paged.txt"
+
+
+def _catcher(tmp_path: Path, name: str = "paged.txt") -> str:
+    """A pager that only records what it is given."""
+    return f"sh -c 'cat > {tmp_path / name}'"
+
+
+def test_tall_output_on_a_terminal_goes_through_the_pager(tmp_path: Path) -> None:
+    code, screen, err, paged = _paged(tmp_path, ["plants"], {"ALLIANCE_PAGER": _catcher(tmp_path)})
+    assert code == 0 and err == b""
+    text = paged.read_text("utf-8")
+    assert "Alliance plants and sites" in text and "400,000" in text
+    assert "Alliance plants and sites" not in screen  # the pager had it, not the terminal
+
+
+def test_output_that_fits_the_screen_is_not_paged(tmp_path: Path) -> None:
+    code, screen, err, paged = _paged(tmp_path, ["sales", "--year", "2017"],
+                                      {"ALLIANCE_PAGER": _catcher(tmp_path)}, rows=50)
+    assert code == 0 and err == b""
+    assert not paged.exists()
+    assert "10,608,366" in screen
+
+
+@pytest.mark.parametrize("how", ["--no-pager", "ALLIANCE_PAGER=", "ALLIANCE_PAGER=cat",
+                                 "PAGER=", "-f csv"])
+def test_the_pager_can_be_turned_off(how: str, tmp_path: Path) -> None:
+    args = ["timeline"]
+    env: dict[str, str] = {"PAGER": _catcher(tmp_path)}
+    if how.startswith("-"):
+        args += how.split()
+    else:
+        var, value = how.split("=", 1)
+        env[var] = value
+    code, screen, err, paged = _paged(tmp_path, args, env)
+    assert code == 0 and err == b""
+    assert not paged.exists()
+    assert "Renault sold American Motors" in screen or "1987" in screen
+
+
+def test_alliance_pager_wins_over_pager(tmp_path: Path) -> None:
+    code, _, err, paged = _paged(tmp_path, ["timeline"], {"ALLIANCE_PAGER": _catcher(tmp_path),
+                                                 "PAGER": _catcher(tmp_path, "other.txt")})
+    assert code == 0 and err == b""
+    assert paged.exists() and not (tmp_path / "other.txt").exists()
+
+
+def test_pager_from_the_environment(tmp_path: Path) -> None:
+    code, _, err, paged = _paged(tmp_path, ["timeline"], {"PAGER": _catcher(tmp_path)})
+    assert code == 0 and err == b""
+    assert "Alliance timeline" in paged.read_text("utf-8")
+
+
+def test_a_pager_that_cannot_start_falls_back_to_printing(tmp_path: Path) -> None:
+    code, screen, err, _ = _paged(tmp_path, ["plants"], {"ALLIANCE_PAGER": "/nonexistent/pager -R"})
+    assert code == 0 and err == b""
+    assert "Alliance plants and sites" in screen
+
+
+def test_quitting_the_pager_early_ends_quietly_with_0(tmp_path: Path) -> None:
+    """The pager reads one line and leaves; the rest of a large table meets a closed pipe."""
+    data = timeline_copy(tmp_path / "data", 3000)
+    code, _, err, _ = _paged(tmp_path, ["--data", str(data), "timeline"],
+                             {"ALLIANCE_PAGER": "head -n 1"})
+    assert err == b"", err.decode("utf-8", "replace")
+    assert code == 0
+
+
+def test_never_paged_on_a_pipe(tmp_path: Path) -> None:
+    r = run("timeline", env=tty_env(ALLIANCE_PAGER=_catcher(tmp_path)))
+    assert r.code == 0 and "Renault sold American Motors" in r.out
+    assert not (tmp_path / "paged.txt").exists()
