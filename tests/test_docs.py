@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 import shlex
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from alliancecli.cli import COMMANDS
+from alliancecli.vocab import VOCABULARIES
 from conftest import ROOT, run
 
 README = (ROOT / "README.md").read_text("utf-8")
@@ -69,3 +71,11 @@ def test_every_readme_example_runs(tmp_path: Path) -> None:
         if r.code != 0:
             failures.append(f"{example}: exit {r.code}: {r.err.strip()}")
     assert failures == []
+
+
+@pytest.mark.parametrize("vocabulary", VOCABULARIES, ids=lambda v: v.__name__)
+def test_every_vocabulary_value_is_documented_in_data_readme(
+        vocabulary: type[enum.StrEnum]) -> None:
+    schema = (ROOT / "data" / "README.md").read_text("utf-8")
+    missing = [m.value for m in vocabulary if f"`{m.value}`" not in schema]
+    assert missing == []

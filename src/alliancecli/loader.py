@@ -20,7 +20,6 @@ from .errors import DataError
 if TYPE_CHECKING:  # importlib.abc pulls in tempfile and random: ~3 ms at every start
     from importlib.abc import Traversable
 from .records import (
-    FLAGS,
     Aggregate,
     Entity,
     EvData,
@@ -40,6 +39,19 @@ from .records import (
     TimelineData,
     Total,
 )
+from .vocab import (
+    CapacityUnit,
+    EntityKind,
+    EventKind,
+    EvMetric,
+    FacilityType,
+    Flag,
+    Origin,
+    SalesMetric,
+    SubjectType,
+    Tag,
+    values,
+)
 
 SCHEMA_VERSION = 1
 AREAS = ("sales", "ev", "stakes", "timeline", "plants")
@@ -47,21 +59,11 @@ MAX_BYTES = 256 * 1024 * 1024
 """A data file larger than this is refused before it is read."""
 MAX_INT_DIGITS = 20
 
-TAGS = frozenset({
-    "ownership", "governance", "ev", "partnership", "plant", "leadership", "sales",
-    "strategy", "investment", "product", "research", "purchasing",
-})
-KINDS = frozenset({"event", "plan"})
-SUBJECT_TYPES = frozenset({"alliance", "company", "model", "other"})
-EV_METRICS = frozenset({"sales", "production", "launch"})
-CAPACITY_UNITS = frozenset({"vehicles", "engines", "batteries"})
-FACILITY_TYPES = frozenset({
-    "vehicle_plant", "engine_plant", "battery_plant", "warehouse", "research_centre",
-    "design_studio", "technical_centre",
-})
-ENTITY_KINDS = frozenset({
-    "automaker", "joint_venture", "holding", "government", "purchasing", "battery_maker", "other",
-})
+# The vocabularies of vocab.py as sets of plain strings, for fast checks of raw JSON values.
+TAGS, KINDS, FLAGS, SUBJECT_TYPES, EV_METRICS, SALES_METRICS, ORIGINS, CAPACITY_UNITS, \
+    FACILITY_TYPES, ENTITY_KINDS = map(values, (
+        Tag, EventKind, Flag, SubjectType, EvMetric, SalesMetric, Origin, CapacityUnit,
+        FacilityType, EntityKind))
 
 T = TypeVar("T")
 
@@ -268,13 +270,13 @@ class Fields:
                     raise self.fail(key, f"'{s}' is not one of: {', '.join(sorted(allowed))}")
         return tuple(v)
 
-    def enum(self, key: str, allowed: frozenset[str]) -> str:
+    def enum(self, key: str, allowed: Iterable[str]) -> str:
         v = self.text(key)
         if v not in allowed:
             raise self.fail(key, f"'{v}' is not one of: {', '.join(sorted(allowed))}")
-        return v
+        return str(v)
 
-    def opt_enum(self, key: str, allowed: frozenset[str]) -> str | None:
+    def opt_enum(self, key: str, allowed: Iterable[str]) -> str | None:
         return None if self.obj.get(key) is None else self.enum(key, allowed)
 
     def date(self, key: str) -> PartialDate:
@@ -435,7 +437,7 @@ def _build_sales(data: DataDir) -> SalesData:
 
     def sale(f: Fields) -> Sale:
         s = Sale(f.whole("year"), f.text("member"), f.whole("units"), f.enum("metric",
-                 frozenset({"sales", "production"})), f.text("column"), _prov(f, sources))
+                 SALES_METRICS), f.text("column"), _prov(f, sources))
         if s.member not in names:
             raise f.fail("member", f"'{s.member}' is not in members ({', '.join(sorted(names))})")
         if s.units < 0:
@@ -493,7 +495,7 @@ def _build_ev(data: DataDir) -> EvData:
             subject=f.text("subject"), subject_type=f.enum("subject_type", SUBJECT_TYPES),
             metric=f.enum("metric", EV_METRICS), units=f.positive("units"),
             cumulative=f.flag("cumulative"), covers=f.strs("covers"), text=f.text("text"),
-            origin=f.enum("origin", frozenset({"table", "prose"})), prov=_prov(f, sources))
+            origin=f.enum("origin", ORIGINS), prov=_prov(f, sources))
         if m.subject_type == "model" and m.subject not in names:
             raise f.fail("subject", f"model '{m.subject}' is not in the models catalogue")
         for c in m.covers:

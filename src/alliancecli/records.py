@@ -9,12 +9,6 @@ from typing import NamedTuple
 
 from .dates import PartialDate
 
-FLAGS = frozenset({
-    "conflict", "column_misaligned", "date_inferred", "date_conflict", "combined",
-    "undated_start", "spelling_variant", "vague_date", "citation_needed", "not_member",
-})
-"""Every flag a record may carry; data/README.md says what each means."""
-
 
 class Source(NamedTuple):
     """A document the figures are quoted from."""
@@ -41,7 +35,7 @@ class Provenance(NamedTuple):
     qualifier: str | None
     """The source's hedge for the main figure: "over", "about", "more than", ..."""
     flags: tuple[str, ...]
-    """Traps in the source that this record encodes (see FLAGS)."""
+    """Traps in the source that this record encodes (see vocab.Flag)."""
     note: str | None
 
     @property

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Annotated
 
 import typer
 
 from ..options import FromOpt, State, ToOpt, YearOpt, completer, with_output
 from ..output import Options, emit
+from ..vocab import EvMetric
 
 ev_app = typer.Typer(
     name="ev", no_args_is_help=True,
     help="Electric-vehicle milestones, the latest figure per model, and the pace between "
          "milestones.\n\nExamples:\n\n  alliance ev milestones --date 2015-12\n\n"
          "  alliance ev models --model twizy\n\n  alliance ev pace")
-
-
-class Metric(enum.StrEnum):
-    sales = "sales"
-    production = "production"
-    launch = "launch"
 
 
 @ev_app.command("milestones")
@@ -35,8 +29,9 @@ def milestones(
     subject: Annotated[str | None, typer.Option(
         "--subject", show_default=False,
         help="Only this subject: Alliance, a company or a model.")] = None,
-    metric: Annotated[Metric | None, typer.Option(
-        "--metric", show_default=False, help="Only sales, production or launch.")] = None,
+    metric: Annotated[EvMetric | None, typer.Option(
+        "--metric", show_default=False, help="Only this metric: " + ", ".join(EvMetric) + ".")
+    ] = None,
     *,
     out: Options,
 ) -> None:

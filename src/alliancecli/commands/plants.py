@@ -9,6 +9,7 @@ import typer
 
 from ..options import State, completer, with_output
 from ..output import Options, emit
+from ..vocab import FacilityType
 
 
 class By(enum.StrEnum):
@@ -26,8 +27,7 @@ def plants(
         "--operator", show_default=False, help="Only sites run by this company.")] = None,
     type_: Annotated[str | None, typer.Option(
         "--type", show_default=False,
-        help="Only this facility type: vehicle_plant, engine_plant, battery_plant, warehouse, "
-             "research_centre, design_studio, technical_centre.")] = None,
+        help="Only this facility type: " + ", ".join(FacilityType) + ".")] = None,
     min_capacity: Annotated[int | None, typer.Option(
         "--min-capacity", show_default=False, metavar="N",
         help="Only vehicle plants with a stated annual capacity of at least N.")] = None,

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Annotated
 
 import typer
 
 from ..options import FromOpt, State, ToOpt, YearOpt, with_output
 from ..output import Options, emit
-
-
-class EventKind(enum.StrEnum):
-    event = "event"
-    plan = "plan"
+from ..vocab import EventKind, Tag
 
 
 def _complete_tags(incomplete: str) -> list[str]:
-    from ..loader import TAGS
     from ..text import complete
 
-    return complete(incomplete, sorted(TAGS))
+    return complete(incomplete, sorted(Tag))
 
 
 @with_output()
@@ -30,8 +24,8 @@ def timeline(
     to: ToOpt = None,
     tag: Annotated[list[str] | None, typer.Option(
         "--tag", "-t", show_default=False, autocompletion=_complete_tags,
-        help="Only events with this tag (repeatable: any of them): ownership, governance, ev, "
-             "partnership, plant, leadership, sales, ...")] = None,
+        help="Only events with this tag (repeatable: any of them): "
+             + ", ".join(Tag) + ".")] = None,
     search: Annotated[str | None, typer.Option(
         "--search", "-S", show_default=False,
         help="Only events whose text contains this (case and accents ignored).")] = None,

@@ -8,6 +8,7 @@ from ..records import EvData, Milestone, Provenance
 from ..report import Bar, Column, Report, Value
 from ..stats import per_month
 from ..text import resolve_name
+from ..vocab import EvMetric, parse
 from .common import caption, span, year_range
 
 MILESTONE_COLUMNS = (Column("date", "date"), Column("subject"), Column("subject_type"),
@@ -46,8 +47,8 @@ def milestones(data: EvData, year: int | None = None, start: int | None = None,
             if model.name in known:
                 known[model.name] = model.aliases
         who = resolve_name(subject, known, "subject")
-    if metric is not None and metric not in ("sales", "production", "launch"):
-        raise QueryError(f"unknown metric '{metric}' (valid: launch, production, sales)")
+    if metric is not None:
+        metric = parse(EvMetric, metric, "metric")
     rows: list[tuple[Value, ...]] = []
     prov: list[Provenance | None] = []
     for m in data.milestones:

@@ -8,6 +8,7 @@ from ..errors import QueryError
 from ..records import Event, TimelineData
 from ..report import Column, Report, Value
 from ..text import fold, resolve_name
+from ..vocab import EventKind, parse
 from .common import caption, span, year_range
 
 COLUMNS = (Column("date", "date"), Column("year", "year"), Column("event"), Column("tags", "list"),
@@ -30,8 +31,8 @@ def timeline(data: TimelineData, year: int | None = None, start: int | None = No
     if members:
         known = {m: data.aliases.get(m, ()) for e in events for m in e.members}
         wanted_members = {resolve_name(m, known, "member") for m in members}
-    if kind is not None and kind not in ("event", "plan"):
-        raise QueryError(f"unknown kind '{kind}' (valid: event, plan)")
+    if kind is not None:
+        kind = parse(EventKind, kind, "kind")
     needle = fold(search) if search is not None else None
     if needle == "":
         raise QueryError("--search needs some letters or digits to look for")
