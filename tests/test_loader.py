@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from alliancecli import loader
+from alliancecli import areas, loader
 from alliancecli.errors import DataError
 from conftest import SEEDS
 
-AREAS = loader.AREAS
+AREAS = [a.name for a in areas.AREAS]
 
 
 def test_every_bundled_file_loads() -> None:

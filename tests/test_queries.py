@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from alliancecli import areas, loader
 from alliancecli.dates import PartialDate
 from alliancecli.errors import QueryError
 from alliancecli.loader import load_ev, load_plants, load_stakes, load_timeline
@@ -588,7 +589,7 @@ def test_country_typo_suggests_the_country() -> None:
 
 
 def test_check_bundled_data_has_no_failures() -> None:
-    report, failures = check_q.check(None, None)
+    report, failures = check_q.check(*areas.load_all(None), None)
     assert failures == []
     statuses = {r[1] for r in report.rows}
     assert statuses <= {"pass", "warn", "skip"}
@@ -600,7 +601,7 @@ def test_check_bundled_data_has_no_failures() -> None:
 
 
 def test_check_names_the_43_4_or_43_3_conflict_as_a_warning() -> None:
-    report, failures = check_q.check(None, None)
+    report, failures = check_q.check(*areas.load_all(None), None)
     warns = [r for r in report.rows if r[0] == "stakes: flagged conflict"]
     assert len(warns) == 1
     assert warns[0][1] == "warn"
@@ -611,10 +612,16 @@ def test_check_names_the_43_4_or_43_3_conflict_as_a_warning() -> None:
     assert any("not failures" in n for n in report.notes)
 
 
+def _seed_texts() -> dict[str, str]:
+    loaded, _ = areas.load_all(None)
+    return loader.read_source_texts(SEEDS, {s.id: s for d in loaded.values()
+                                            for s in d.sources}.values())
+
+
 def test_check_quotes_against_the_article() -> None:
     if not (SEEDS / SEED).is_file():
         pytest.skip(f"the source article is not at {SEEDS}")
-    report, failures = check_q.check(None, SEEDS)
+    report, failures = check_q.check(*areas.load_all(None), _seed_texts())
     assert failures == []
     rows = {str(r[0]): r for r in report.rows}
     status, count, detail = rows["quotes occur in their source"][1:]

@@ -6,29 +6,12 @@ import math
 import re
 import sqlite3
 import time
-from collections.abc import Callable
 
+from .areas import TABLES
 from .dates import PartialDate
 from .errors import QueryError
-from .loader import DataDir, load_ev, load_plants, load_sales, load_stakes, load_timeline
-from .queries import ev, plants, sales, stakes, timeline
+from .loader import DataDir
 from .report import Column, Kind, Report, Value
-
-TABLES: dict[str, tuple[str, Callable[[DataDir | None], Report]]] = {
-    "sales": ("one row per member and year (alliance sales)",
-              lambda d: sales.by_member(load_sales(d))),
-    "sales_by_year": ("one row per year with like-for-like growth (alliance sales --by year)",
-                      lambda d: sales.by_year(load_sales(d))),
-    "ev_milestones": ("every dated EV milestone (alliance ev milestones)",
-                      lambda d: ev.milestones(load_ev(d))),
-    "ev_models": ("latest cumulative figure per model and metric (alliance ev models)",
-                  lambda d: ev.models(load_ev(d))),
-    "stakes": ("every stake with since and until: the full history (alliance stakes --history)",
-               lambda d: stakes.stakes(load_stakes(d), history=True)),
-    "timeline": ("every dated event and plan (alliance timeline)",
-                 lambda d: timeline.timeline(load_timeline(d))),
-    "plants": ("every site (alliance plants)", lambda d: plants.plants(load_plants(d))),
-}
 
 _SQL_TYPES = {"year": "INTEGER", "int": "INTEGER", "delta": "INTEGER", "bool": "INTEGER",
               "num": "REAL", "pct": "REAL", "growth_pct": "REAL"}
@@ -51,11 +34,16 @@ def sql_value(v: Value) -> str | int | float | None:
     return v
 
 
-def build(data: DataDir | None, target: sqlite3.Connection | None = None) -> sqlite3.Connection:
+def table_reports(where: DataDir | None) -> dict[str, Report]:
+    """The rows of every table, by name, from the dataset at ``where``."""
+    return {name: table.build(area.load(where)) for name, (area, table) in TABLES.items()}
+
+
+def build(where: DataDir | None,
+          target: sqlite3.Connection | None = None) -> sqlite3.Connection:
     """Create every table in ``target`` (a new in-memory database by default)."""
     conn = target or sqlite3.connect(":memory:")
-    for name, (_, make) in TABLES.items():
-        report = make(data)
+    for name, report in table_reports(where).items():
         cols = ", ".join(f'"{c.name}" {sql_type(c)}' for c in report.columns)
         conn.execute(f'CREATE TABLE "{name}" ({cols})')
         marks = ", ".join("?" for _ in report.columns)
@@ -65,11 +53,12 @@ def build(data: DataDir | None, target: sqlite3.Connection | None = None) -> sql
     return conn
 
 
-def schema(data: DataDir | None) -> Report:
+def schema(where: DataDir | None) -> Report:
     """Every table and column, with its SQL type."""
     rows: list[tuple[Value, ...]] = []
-    for name, (about, make) in TABLES.items():
-        rows.extend((name, c.name, sql_type(c), about) for c in make(data).columns)
+    for name, report in table_reports(where).items():
+        about = TABLES[name][1].contents
+        rows.extend((name, c.name, sql_type(c), about) for c in report.columns)
     return Report(title="Tables for alliance sql", rows=rows,
                   columns=(Column("table"), Column("column"), Column("type"),
                            Column("contents")))

@@ -54,7 +54,6 @@ from .vocab import (
 )
 
 SCHEMA_VERSION = 1
-AREAS = ("sales", "ev", "stakes", "timeline", "plants")
 MAX_BYTES = 256 * 1024 * 1024
 """A data file larger than this is refused before it is read."""
 MAX_INT_DIGITS = 20
@@ -153,8 +152,8 @@ def read_json(data: DataDir, area: str) -> Any:
     try:
         if isinstance(f, Path):
             if not f.exists():
-                raise DataError(name, "missing (a data directory needs "
-                                + ", ".join(f"{a}.json" for a in AREAS) + ")")
+                raise DataError(name, "missing (a data directory holds every file of the "
+                                "bundled data/: alliance init-data DIR writes them)")
             if f.is_dir():
                 raise DataError(name, "is a directory, not a file")
             if not f.is_file():  # a FIFO or a device would block or never end
@@ -679,3 +678,12 @@ def _build_plants(data: DataDir) -> PlantsData:
     _unique(doc, "aggregates", (a.id for a in aggregates), "aggregate id")
     plants.sort(key=lambda p: (p.country, p.city or "", p.name))
     return PlantsData(tuple(sources.values()), tuple(plants), tuple(aggregates))
+
+
+def read_source_texts(directory: Path, sources: Iterable[Source]) -> dict[str, str]:
+    """The text of each source that has a copy (``seed``) in ``directory``, whitespace folded."""
+    texts: dict[str, str] = {}
+    for src in sources:
+        if src.seed and (directory / src.seed).is_file():
+            texts[src.id] = " ".join((directory / src.seed).read_text("utf-8", "replace").split())
+    return texts

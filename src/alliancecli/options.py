@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -36,17 +36,18 @@ ToOpt = Annotated[int | None, typer.Option("--to", help="Up to this year (inclus
                                            show_default=False)]
 
 
-def completer(area: str, names: Callable[[Any], Iterable[str]]) -> Callable[[str], list[str]]:
-    """Shell completion of values from an area's data: members, models, entities, countries."""
+def completer(area: str, kind: str) -> Callable[[str], list[str]]:
+    """Shell completion of one kind of value from an area's records (areas.Area.values)."""
     def complete_values(incomplete: str) -> list[str]:
-        from . import loader
+        from .areas import BY_NAME
         from .text import complete
 
+        source = BY_NAME[area]
         try:
-            data = getattr(loader, f"load_{area}")(State.data_dir())
+            names = list(source.values[kind](source.load(State.data_dir())))
         except Exception:  # completion must never fail loudly
             return []
-        return complete(incomplete, names(data))
+        return complete(incomplete, names)
 
     return complete_values
 

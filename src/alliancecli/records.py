@@ -106,6 +106,15 @@ class SalesData(NamedTuple):
     """Sorted by year, then member."""
     statements: tuple[Statement, ...]
 
+    def provenance(self) -> list[tuple[str, Provenance]]:
+        """Every record that carries provenance, with a label naming it."""
+        return ([(f"sales {s.member} {s.year}", s.prov) for s in self.sales]
+                + [(f"total {t.year}", t.prov) for t in self.totals]
+                + [(f"statement {s.id}", s.prov) for s in self.statements])
+
+    def years(self) -> list[int]:
+        return [s.year for s in self.sales]
+
 
 # --- ev --------------------------------------------------------------------------------
 
@@ -149,6 +158,12 @@ class EvData(NamedTuple):
     milestones: tuple[Milestone, ...]
     """Sorted by date."""
 
+    def provenance(self) -> list[tuple[str, Provenance]]:
+        return [(f"milestone {m.date} {m.subject}", m.prov) for m in self.milestones]
+
+    def years(self) -> list[int]:
+        return [m.date.year for m in self.milestones]
+
 
 # --- stakes ----------------------------------------------------------------------------
 
@@ -188,6 +203,12 @@ class StakesData(NamedTuple):
     stakes: tuple[Stake, ...]
     """Sorted by since, then holder."""
 
+    def provenance(self) -> list[tuple[str, Provenance]]:
+        return [(f"stake {s.id}", s.prov) for s in self.stakes]
+
+    def years(self) -> list[int]:
+        return [x.since.year for x in self.stakes] + [x.until.year for x in self.stakes if x.until]
+
 
 # --- timeline --------------------------------------------------------------------------
 
@@ -214,6 +235,12 @@ class TimelineData(NamedTuple):
     """Sorted by date (year-only dates first within their year)."""
     aliases: dict[str, tuple[str, ...]]
     """Other names of the companies in ``members`` ("Mitsubishi Motors")."""
+
+    def provenance(self) -> list[tuple[str, Provenance]]:
+        return [(f"event {e.date} {e.event[:40]}", e.prov) for e in self.events]
+
+    def years(self) -> list[int]:
+        return [e.date.year for e in self.events]
 
 
 # --- plants ----------------------------------------------------------------------------
@@ -269,3 +296,10 @@ class PlantsData(NamedTuple):
     sources: tuple[Source, ...]
     plants: tuple[Plant, ...]
     aggregates: tuple[Aggregate, ...]
+
+    def provenance(self) -> list[tuple[str, Provenance]]:
+        return ([(f"plant {p.id}", p.prov) for p in self.plants]
+                + [(f"aggregate {a.id}", a.prov) for a in self.aggregates])
+
+    def years(self) -> list[int]:
+        return [p.opened.year for p in self.plants if p.opened]

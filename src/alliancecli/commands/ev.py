@@ -55,8 +55,7 @@ def milestones(
 @with_output()
 def models(
     model: Annotated[str | None, typer.Option(
-        "--model", show_default=False, autocompletion=completer(
-            "ev", lambda d: (n for m in d.models for n in (m.name, *m.aliases))),
+        "--model", show_default=False, autocompletion=completer("ev", "model"),
         help="Only this model (aliases and the source's misspelling 'Twitzy' work).")] = None,
     history: Annotated[bool, typer.Option(
         "--history", help="Every dated figure, not just the latest.")] = False,

@@ -32,9 +32,16 @@ def check(
 
       alliance --data ./my-data check --sources ../shared/seeds
     """
+    from ..areas import load_all
+    from ..loader import read_source_texts
     from ..queries.check import check as run
 
-    report, failures = run(State.data_dir(), sources)
+    loaded, failed = load_all(State.data_dir())
+    texts = None
+    if sources is not None:
+        texts = read_source_texts(sources, {s.id: s for d in loaded.values()
+                                            for s in d.sources}.values()) or None
+    report, failures = run(loaded, failed, texts)
     emit(report, out)
     if failures:
         for f in failures:
@@ -52,9 +59,11 @@ def sources(*, out: Options) -> None:
 
       alliance sources -f json
     """
+    from ..areas import AREAS
     from ..queries.meta import sources as query
 
-    emit(query(State.data_dir()), out)
+    where = State.data_dir()
+    emit(query({a.name: a.load(where) for a in AREAS}), out)
 
 
 @with_output()
@@ -67,10 +76,12 @@ def about(*, out: Options) -> None:
     """
     from importlib.metadata import version
 
+    from ..areas import AREAS
     from ..queries.meta import about as query
 
-    data = State.data_dir()
-    emit(query(data, version("alliancecli"), data.label), out)
+    where = State.data_dir()
+    emit(query({a.name: a.load(where) for a in AREAS}, version("alliancecli"), where.label),
+         out)
 
 
 def init_data(
@@ -87,18 +98,19 @@ def init_data(
 
       alliance --data ./my-data check
     """
+    from ..areas import AREAS
     from ..errors import RefusalError
-    from ..loader import AREAS, bundled
+    from ..loader import bundled
 
     src = bundled()
-    targets = [directory / f"{a}.json" for a in AREAS]
+    targets = [directory / a.file for a in AREAS]
     existing = [str(t) for t in targets if t.exists()]
     if existing and not force:
         raise RefusalError(f"{existing[0]} already exists; use --force to overwrite")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for area, target in zip(AREAS, targets, strict=True):
-            target.write_bytes(src.file(area).read_bytes())
+            target.write_bytes(src.file(area.name).read_bytes())
     except OSError as e:
         raise RefusalError(f"cannot write to {directory}: {e.strerror or e}") from None
     print(f"wrote {len(targets)} files to {directory}; use them with "

@@ -20,8 +20,7 @@ class By(enum.StrEnum):
 @with_output(chart=True)
 def plants(
     country: Annotated[list[str] | None, typer.Option(
-        "--country", show_default=False, autocompletion=completer(
-            "plants", lambda d: sorted({p.country for p in d.plants})),
+        "--country", show_default=False, autocompletion=completer("plants", "country"),
         help="Only sites in this country (repeatable; accents and prefixes forgiven).")] = None,
     operator: Annotated[str | None, typer.Option(
         "--operator", show_default=False, help="Only sites run by this company.")] = None,

@@ -22,8 +22,7 @@ def sales(
     from_: FromOpt = None,
     to: ToOpt = None,
     member: Annotated[list[str] | None, typer.Option(
-        "--member", "-m", show_default=False, autocompletion=completer(
-            "sales", lambda d: (n for m in d.members for n in (m.name, *m.aliases))),
+        "--member", "-m", show_default=False, autocompletion=completer("sales", "member"),
         help="Only this member (repeatable; case, accents and prefixes forgiven).")] = None,
     by: Annotated[By, typer.Option(
         "--by", help="member: a row per member and year; year: a row per year with "

@@ -67,6 +67,7 @@ def export(
       alliance export --dir ./tables -f csv
     """
     from .. import database
+    from ..areas import TABLES
     from ..errors import QueryError, RefusalError
     from ..output import MACHINE, Kind, write_machine
 
@@ -86,21 +87,20 @@ def export(
             target.close()
         except (OSError, sqlite3.Error) as e:
             raise RefusalError(f"cannot write {sqlite}: {e}") from None
-        print(f"wrote {len(database.TABLES)} tables to {sqlite}", file=sys.stderr)
+        print(f"wrote {len(TABLES)} tables to {sqlite}", file=sys.stderr)
         return
     assert directory is not None
     kind = out.format.kind
     if kind not in MACHINE:
         raise QueryError("export --dir writes csv, tsv, json or jsonl: pass -f with one of them")
     ext = {Kind.CSV: "csv", Kind.TSV: "tsv", Kind.JSON: "json", Kind.JSONL: "jsonl"}[kind]
-    targets = {name: directory / f"{name}.{ext}" for name in database.TABLES}
+    targets = {name: directory / f"{name}.{ext}" for name in TABLES}
     existing = [str(p) for p in targets.values() if p.exists()]
     if existing and not force:
         raise RefusalError(f"{existing[0]} already exists; use --force to overwrite")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        for name, (_, make) in database.TABLES.items():
-            report = make(data)
+        for name, report in database.table_reports(data).items():
             with targets[name].open("w", encoding="utf-8", newline="") as fh:
                 write_machine(kind, report.columns, list(report.rows), fh,
                               header=not out.no_header)

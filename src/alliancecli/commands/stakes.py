@@ -9,8 +9,7 @@ import typer
 from ..options import State, completer, with_output
 from ..output import Options, emit
 
-_entities = completer(
-    "stakes", lambda d: (n for e in d.entities for n in (e.name, *e.aliases)))
+_entities = completer("stakes", "entity")
 
 
 @with_output()

@@ -6,15 +6,9 @@ from typing import Annotated
 
 import typer
 
-from ..options import FromOpt, State, ToOpt, YearOpt, with_output
+from ..options import FromOpt, State, ToOpt, YearOpt, completer, with_output
 from ..output import Options, emit
 from ..vocab import EventKind, Tag
-
-
-def _complete_tags(incomplete: str) -> list[str]:
-    from ..text import complete
-
-    return complete(incomplete, sorted(Tag))
 
 
 @with_output()
@@ -23,7 +17,7 @@ def timeline(
     from_: FromOpt = None,
     to: ToOpt = None,
     tag: Annotated[list[str] | None, typer.Option(
-        "--tag", "-t", show_default=False, autocompletion=_complete_tags,
+        "--tag", "-t", show_default=False, autocompletion=completer("timeline", "tag"),
         help="Only events with this tag (repeatable: any of them): "
              + ", ".join(Tag) + ".")] = None,
     search: Annotated[str | None, typer.Option(

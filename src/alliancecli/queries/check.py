@@ -2,56 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
+from ..areas import AREAS
 from ..errors import DataError
-from ..loader import (
-    AREAS,
-    DataDir,
-    load_ev,
-    load_plants,
-    load_sales,
-    load_stakes,
-    load_timeline,
-)
-from ..records import Provenance
 from ..report import Column, Report, Value
 from ..stats import growth_pct
 from .common import number
 
 COLUMNS = (Column("check"), Column("status"), Column("count", "int"), Column("detail"))
-LOADERS: dict[str, Callable[[DataDir | None], Any]] = {
-    "sales": load_sales, "ev": load_ev, "stakes": load_stakes, "timeline": load_timeline,
-    "plants": load_plants,
-}
-
-
-def _records(area: str, data: Any) -> list[tuple[str, Provenance]]:
-    """Every record of an area with a label, for the provenance checks."""
-    match area:
-        case "sales":
-            return ([(f"sales {s.member} {s.year}", s.prov) for s in data.sales]
-                    + [(f"total {t.year}", t.prov) for t in data.totals]
-                    + [(f"statement {s.id}", s.prov) for s in data.statements])
-        case "ev":
-            return [(f"milestone {m.date} {m.subject}", m.prov) for m in data.milestones]
-        case "stakes":
-            return [(f"stake {s.id}", s.prov) for s in data.stakes]
-        case "timeline":
-            return [(f"event {e.date} {e.event[:40]}", e.prov) for e in data.events]
-        case _:
-            return ([(f"plant {p.id}", p.prov) for p in data.plants]
-                    + [(f"aggregate {a.id}", a.prov) for a in data.aggregates])
 
 
 def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def check(data: DataDir | None, sources_dir: Path | None) -> tuple[Report, list[str]]:
-    """Run every check; return the report and the failures (empty when all pass)."""
+def check(loaded: Mapping[str, Any], failed: Mapping[str, DataError],
+          texts: Mapping[str, str] | None) -> tuple[Report, list[str]]:
+    """Run every check over the loaded records; return the report and the failures.
+
+    ``failed`` holds the error of each area that did not load, and ``texts`` the normalised
+    text of each source at hand (None when none was given).
+    """
     rows: list[tuple[Value, ...]] = []
     failures: list[str] = []
 
@@ -60,15 +33,12 @@ def check(data: DataDir | None, sources_dir: Path | None) -> tuple[Report, list[
         if status == "fail":
             failures.append(f"{name}: {detail}")
 
-    loaded: dict[str, Any] = {}
-    for area in AREAS:
-        try:
-            loaded[area] = LOADERS[area](data)
-        except DataError as e:
-            add(f"{area}: schema", "fail", None, str(e))
-            continue
-        n = len(_records(area, loaded[area]))
-        add(f"{area}: schema", "pass", n, "file parses and every record validates")
+    for area in (a.name for a in AREAS):
+        if area in failed:
+            add(f"{area}: schema", "fail", None, str(failed[area]))
+        else:
+            add(f"{area}: schema", "pass", len(loaded[area].provenance()),
+                "file parses and every record validates")
 
     if "sales" in loaded:
         s = loaded["sales"]
@@ -108,15 +78,14 @@ def check(data: DataDir | None, sources_dir: Path | None) -> tuple[Report, list[
                     overlaps.append(f"{' + '.join(h)} in {' + '.join(t)}: {a.id} and {b.id}")
         add("stakes: consistent over time", "fail" if overlaps else "pass", len(pairs),
             "; ".join(overlaps) or "no holder has two stakes in the same company at once")
-    dated = sum(len(_records(a, d)) for a, d in loaded.items() if a != "sales")
+    dated = sum(len(d.provenance()) for a, d in loaded.items() if a != "sales")
     add("dates valid", "pass", dated, "every date is YYYY, YYYY-MM or YYYY-MM-DD and exists")
     if "plants" in loaded:
         caps = sum(1 for p in loaded["plants"].plants if p.capacity is not None)
         add("plants: capacities positive", "pass", caps, "every stated capacity is above zero")
-    every = [(a, label, p) for a, d in loaded.items() for label, p in _records(a, d)]
+    every = [(a, label, p) for a, d in loaded.items() for label, p in d.provenance()]
     add("every record has a quote", "pass", len(every), "source, section and exact quote")
 
-    texts = _source_texts(loaded, sources_dir)
     if texts is None:
         add("quotes occur in their source", "skip", None,
             "source text not at hand (pass --sources DIR with the article's text)")
@@ -142,14 +111,3 @@ def _agrees(computed: float, stated: float, significant: int) -> bool:
         return True
     scale = 10 ** (len(str(int(stated))) - max(significant, 1))
     return bool(round(computed / scale) * scale == stated)
-
-
-def _source_texts(loaded: dict[str, Any], sources_dir: Path | None) -> dict[str, str] | None:
-    if sources_dir is None:
-        return None
-    texts: dict[str, str] = {}
-    for d in loaded.values():
-        for src in d.sources:
-            if src.seed and (sources_dir / src.seed).is_file():
-                texts[src.id] = _norm((sources_dir / src.seed).read_text("utf-8", "replace"))
-    return texts or None

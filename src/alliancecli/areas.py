@@ -1,0 +1,96 @@
+"""The areas of the dataset, in one registry.
+
+Each area is one data file with its loader, what it covers, the SQL tables built from it and the
+values shell completion offers from it. The loader's callers (``check``, ``about``,
+``sources``, the SQL database, ``export``, ``init-data`` and completion) all read this list, so
+adding an area is one entry here plus its own loader, records and queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple, Protocol
+
+from . import loader
+from .errors import DataError
+from .queries import ev, plants, sales, stakes, timeline
+from .records import Provenance, Source
+from .report import Report
+from .vocab import Tag
+
+
+class Records(Protocol):
+    """What every area's loaded records offer, whatever their shape."""
+
+    @property
+    def sources(self) -> tuple[Source, ...]: ...
+
+    def provenance(self) -> list[tuple[str, Provenance]]: ...
+
+    def years(self) -> list[int]: ...
+
+
+class Table(NamedTuple):
+    """A table of ``alliance sql`` and ``export``: the rows of one command's view."""
+
+    name: str
+    contents: str
+    build: Callable[[Any], Report]
+    """From the area's records to the report whose columns and rows the table holds."""
+
+
+class Area(NamedTuple):
+    name: str
+    load: Callable[[loader.DataDir | None], Any]
+    covers: str
+    """What ``alliance about`` says the area holds."""
+    tables: tuple[Table, ...]
+    values: Mapping[str, Callable[[Any], Iterable[str]]]
+    """Shell completion sources: a kind of value (``member``) and where its values come from."""
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.json"
+
+
+AREAS: tuple[Area, ...] = (
+    Area("sales", loader.load_sales,
+         "units sold per member and year, yearly totals, headlines",
+         (Table("sales", "one row per member and year (alliance sales)", sales.by_member),
+          Table("sales_by_year",
+                "one row per year with like-for-like growth (alliance sales --by year)",
+                sales.by_year)),
+         {"member": lambda d: (n for m in d.members for n in (m.name, *m.aliases))}),
+    Area("ev", loader.load_ev, "EV launches and cumulative sales and production milestones",
+         (Table("ev_milestones", "every dated EV milestone (alliance ev milestones)",
+                ev.milestones),
+          Table("ev_models", "latest cumulative figure per model and metric (alliance ev models)",
+                ev.models)),
+         {"model": lambda d: (n for m in d.models for n in (m.name, *m.aliases))}),
+    Area("stakes", loader.load_stakes, "cross-shareholdings with the dates they held",
+         (Table("stakes",
+                "every stake with since and until: the full history (alliance stakes --history)",
+                lambda d: stakes.stakes(d, history=True)),),
+         {"entity": lambda d: (n for e in d.entities for n in (e.name, *e.aliases))}),
+    Area("timeline", loader.load_timeline, "dated events, plans and targets",
+         (Table("timeline", "every dated event and plan (alliance timeline)",
+                timeline.timeline),),
+         {"tag": lambda d: sorted(Tag)}),
+    Area("plants", loader.load_plants, "sites, capacities, products and investments",
+         (Table("plants", "every site (alliance plants)", plants.plants),),
+         {"country": lambda d: sorted({p.country for p in d.plants})}),
+)
+BY_NAME: dict[str, Area] = {a.name: a for a in AREAS}
+TABLES: dict[str, tuple[Area, Table]] = {t.name: (a, t) for a in AREAS for t in a.tables}
+
+
+def load_all(where: loader.DataDir | None) -> tuple[dict[str, Any], dict[str, DataError]]:
+    """Every area's records, and the error of each area that does not load."""
+    loaded: dict[str, Any] = {}
+    failed: dict[str, DataError] = {}
+    for area in AREAS:
+        try:
+            loaded[area.name] = area.load(where)
+        except DataError as e:
+            failed[area.name] = e
+    return loaded, failed
