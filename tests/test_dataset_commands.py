@@ -600,7 +600,7 @@ def test_api_with_a_data_directory_equals_cli(data_copy: Path) -> None:
 
     edit(data_copy, "stakes", bump)
     from_api = api.stakes(as_of="2010", holder=["renault"], target=["nissan"],
-                          data=str(data_copy))
+                          data_dir=str(data_copy))
     assert from_api == json_rows("--data", str(data_copy), "stakes", "--as-of", "2010",
                                  "--holder", "renault", "--target", "nissan")
     assert [r["pct"] for r in from_api] == [44.0]

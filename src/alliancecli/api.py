@@ -8,7 +8,7 @@ keys of the JSON output, so the CLI and the API cannot disagree::
 
     df = pd.DataFrame(api.sales(by="year"))
 
-``data`` is a directory laid out like the bundled ``data/`` (default: the bundled dataset).
+``data_dir`` is a directory laid out like the bundled ``data/`` (default: the bundled dataset).
 Errors are ``alliancecli.errors.QueryError`` (a filter that can never match) and ``DataError``.
 """
 
@@ -18,89 +18,88 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from . import loader
-from .output import jsonable
 from .report import Report
 
 Row = dict[str, Any]
 
 
 def _rows(report: Report) -> list[Row]:
-    names = [c.name for c in report.columns]
-    return [{n: jsonable(v) for n, v in zip(names, r, strict=True)} for r in report.rows]
+    return report.json_rows()
 
 
-def _dir(data: str | None) -> loader.DataDir | None:
-    return None if data is None else loader.resolve(data)
+def _dir(data_dir: str | None) -> loader.DataDir | None:
+    return None if data_dir is None else loader.resolve(data_dir)
 
 
 def sales(year: int | None = None, start: int | None = None, end: int | None = None,
           members: Sequence[str] = (), by: Literal["member", "year"] = "member",
-          summary: bool = False, data: str | None = None) -> list[Row]:
+          summary: bool = False, data_dir: str | None = None) -> list[Row]:
     """``alliance sales``: ``by="year"`` for totals with like-for-like growth."""
     from .queries import sales as q
 
     query = q.summary if summary else q.by_year if by == "year" else q.by_member
-    return _rows(query(loader.load_sales(_dir(data)), year, start, end, members))
+    return _rows(query(loader.load_sales(_dir(data_dir)), year, start, end, members))
 
 
 def ev_milestones(year: int | None = None, start: int | None = None, end: int | None = None,
                   date: str | None = None, subject: str | None = None,
-                  metric: str | None = None, data: str | None = None) -> list[Row]:
+                  metric: str | None = None, data_dir: str | None = None) -> list[Row]:
     """``alliance ev milestones``."""
     from .queries import ev
 
-    return _rows(ev.milestones(loader.load_ev(_dir(data)), year, start, end, date, subject,
+    return _rows(ev.milestones(loader.load_ev(_dir(data_dir)), year, start, end, date, subject,
                                metric))
 
 
 def ev_models(model: str | None = None, history: bool = False,
-              data: str | None = None) -> list[Row]:
+              data_dir: str | None = None) -> list[Row]:
     """``alliance ev models``."""
     from .queries import ev
 
-    return _rows(ev.models(loader.load_ev(_dir(data)), model, history))
+    return _rows(ev.models(loader.load_ev(_dir(data_dir)), model, history))
 
 
-def ev_pace(data: str | None = None) -> list[Row]:
+def ev_pace(data_dir: str | None = None) -> list[Row]:
     """``alliance ev pace``."""
     from .queries import ev
 
-    return _rows(ev.pace(loader.load_ev(_dir(data))))
+    return _rows(ev.pace(loader.load_ev(_dir(data_dir))))
 
 
 def stakes(as_of: str | None = None, holder: Sequence[str] = (), target: Sequence[str] = (),
-           history: bool = False, data: str | None = None) -> list[Row]:
+           history: bool = False, data_dir: str | None = None) -> list[Row]:
     """``alliance stakes``: ``as_of`` is ``"2010"``, ``"2016-10"`` or ``"2016-10-20"``."""
     from .queries import stakes as q
 
-    return _rows(q.stakes(loader.load_stakes(_dir(data)), as_of, holder, target, history))
+    return _rows(q.stakes(loader.load_stakes(_dir(data_dir)), as_of, holder, target, history))
 
 
 def timeline(year: int | None = None, start: int | None = None, end: int | None = None,
              tags: Sequence[str] = (), search: str | None = None, members: Sequence[str] = (),
-             kind: Literal["event", "plan"] | None = None, data: str | None = None) -> list[Row]:
+             kind: Literal["event", "plan"] | None = None,
+             data_dir: str | None = None) -> list[Row]:
     """``alliance timeline``."""
     from .queries import timeline as q
 
-    return _rows(q.timeline(loader.load_timeline(_dir(data)), year, start, end, tags, search,
+    return _rows(q.timeline(loader.load_timeline(_dir(data_dir)), year, start, end, tags, search,
                             members, kind))
 
 
 def plants(country: Sequence[str] = (), operator: str | None = None,
            facility_type: str | None = None, min_capacity: int | None = None,
            city: str | None = None, by: Literal["plant", "country"] = "plant",
-           data: str | None = None) -> list[Row]:
+           data_dir: str | None = None) -> list[Row]:
     """``alliance plants``: ``by="country"`` for capacity per country."""
     from .queries import plants as q
 
     query = q.by_country if by == "country" else q.plants
-    return _rows(query(loader.load_plants(_dir(data)), country, operator, facility_type,
+    return _rows(query(loader.load_plants(_dir(data_dir)), country, operator, facility_type,
                        min_capacity, city))
 
 
-def sql(query: str, data: str | None = None) -> list[Row]:
+def sql(query: str, data_dir: str | None = None) -> list[Row]:
     """``alliance sql``: one read-only SELECT over the dataset's tables."""
     from . import database
 
-    d = _dir(data)
+    d = _dir(data_dir)
     return _rows(database.query(database.build(d), query))

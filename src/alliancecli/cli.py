@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib
 import os
@@ -9,6 +10,8 @@ import sys
 from typing import Annotated
 
 import typer
+from typer import _click as click
+from typer.core import TyperGroup
 
 from .errors import AllianceError
 from .options import State
@@ -45,26 +48,60 @@ def root(
     debug: Annotated[bool, typer.Option(
         "--debug", help="Show a traceback on errors (also ALLIANCE_DEBUG=1).")] = False,
 ) -> None:
-    State.data = data
+    State.data_path = data
     State.debug = debug or os.environ.get("ALLIANCE_DEBUG", "") not in ("", "0")
 
 
-COMMANDS = {
-    "sales": "sales", "ev": "ev", "stakes": "stakes", "timeline": "timeline",
-    "plants": "plants", "sql": "sql", "export": "sql", "check": "meta", "sources": "meta",
-    "about": "meta", "init-data": "meta",
+COMMANDS: dict[str, tuple[str, str]] = {
+    "sales": ("sales", "sales"),
+    "ev": ("ev", "ev_app"),
+    "stakes": ("stakes", "stakes"),
+    "timeline": ("timeline", "timeline"),
+    "plants": ("plants", "plants"),
+    "sql": ("sql", "sql"),
+    "export": ("sql", "export"),
+    "check": ("meta", "check"),
+    "sources": ("meta", "sources"),
+    "about": ("meta", "about"),
+    "init-data": ("meta", "init_data"),
 }
-"""Each command name and the module under ``commands/`` that registers it."""
+"""Every command: its name, and the module under ``commands/`` and the function (or typer app)
+that defines it. Only the command that runs is imported (see LazyGroup)."""
 
 
-def build_app(only: str | None = None) -> typer.Typer:
-    """The typer app with every command, or with just the one about to run.
+class LazyGroup(TyperGroup):
+    """A command group that imports a command's module only when that command is needed.
 
-    Building the full command tree costs more than running most commands, so a run that
-    names its command imports and registers only that command's module.
+    Building every command's options costs more than running most commands, so a run pays only
+    for its own (click's documented lazy-loading pattern); help and completion ask for each.
     """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return command(cmd_name) if cmd_name in COMMANDS else None
+
+
+@functools.cache
+def command(name: str) -> click.Command:
+    """The click command called ``name``, built from its module on first use."""
+    module, attr = COMMANDS[name]
+    target = getattr(importlib.import_module(f"{__package__}.commands.{module}"), attr)
+    if not isinstance(target, typer.Typer):
+        app = typer.Typer(add_completion=False)
+        app.command(name)(target)
+        target = app
+    built = typer.main.get_command(target)
+    built.name = name
+    return built
+
+
+def build_app() -> typer.Typer:
+    """The typer app: the root options, with every command loaded lazily."""
     app = typer.Typer(
         name="alliance",
+        cls=LazyGroup,
         help=HELP,
         no_args_is_help=True,
         pretty_exceptions_enable=False,
@@ -72,25 +109,7 @@ def build_app(only: str | None = None) -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(root)
-    modules = [COMMANDS[only]] if only in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
-    for name in modules:
-        importlib.import_module(f"{__package__}.commands.{name}").register(app)
     return app
-
-
-def command_named(argv: list[str]) -> str | None:
-    """The command an argument list runs, if it names one before any help or version flag."""
-    if any(k.startswith("_ALLIANCE_COMPLETE") for k in os.environ):
-        return None  # shell completion needs every command
-    args = iter(argv)
-    for a in args:
-        if a == "--data":
-            next(args, None)
-        elif a in ("-h", "--help", "-V", "--version"):
-            return None
-        elif not a.startswith("-"):
-            return a if a in COMMANDS else None
-    return None
 
 
 def _quiet_stdout() -> None:
@@ -145,11 +164,11 @@ def _run(argv: list[str] | None) -> int:
     from typer import Abort, Exit
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
-    State.data, State.debug = None, os.environ.get("ALLIANCE_DEBUG", "") not in ("", "0")
+    State.data_path, State.debug = None, os.environ.get("ALLIANCE_DEBUG", "") not in ("", "0")
     args = sys.argv[1:] if argv is None else argv
-    command = typer.main.get_command(build_app(command_named(args)))
+    group = typer.main.get_command(build_app())
     try:
-        rv = command.main(args=args, prog_name="alliance", standalone_mode=False)
+        rv = group.main(args=args, prog_name="alliance", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
     except Exit as e:
         return e.exit_code

@@ -11,7 +11,7 @@ from .areas import TABLES
 from .dates import PartialDate
 from .errors import QueryError
 from .loader import DataDir
-from .report import Column, Kind, Report, Value
+from .report import Column, ColumnKind, Report, Value
 
 _SQL_TYPES = {"year": "INTEGER", "int": "INTEGER", "delta": "INTEGER", "bool": "INTEGER",
               "num": "REAL", "pct": "REAL", "growth_pct": "REAL"}
@@ -120,7 +120,7 @@ def _cell(v: object) -> Value:
     return str(v)
 
 
-def _kind(name: str, values: list[Value]) -> Kind:
+def _kind(name: str, values: list[Value]) -> ColumnKind:
     present = [v for v in values if v is not None]
     if present and all(isinstance(v, int) for v in present):
         return "year" if name == "year" or name.endswith("_year") else "int"

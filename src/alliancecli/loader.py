@@ -67,7 +67,7 @@ TAGS, KINDS, FLAGS, SUBJECT_TYPES, EV_METRICS, SALES_METRICS, ORIGINS, CAPACITY_
 T = TypeVar("T")
 
 
-# --- where the data lives --------------------------------------------------------------
+# --- where the data lives ---------------------------------------------------------------
 
 
 class DataDir(NamedTuple):
@@ -145,10 +145,10 @@ def _int(text: str) -> int:
     return int(text)
 
 
-def read_json(data: DataDir, area: str) -> Any:
+def read_json(where: DataDir, area: str) -> Any:
     """Parse one file strictly: UTF-8, no NaN or Infinity, no duplicate keys, bounded size."""
-    name = data.name(area)
-    f = data.file(area)
+    name = where.name(area)
+    f = where.file(area)
     try:
         if isinstance(f, Path):
             if not f.exists():
@@ -357,9 +357,9 @@ def _label(key: str, *fields: str) -> Callable[[Any, int], str]:
     return label
 
 
-def _document(data: DataDir, area: str, keys: tuple[str, ...]) -> tuple[Fields, dict[str, Source]]:
-    name = data.name(area)
-    doc = Fields(read_json(data, area), name, "top level",
+def _document(where: DataDir, area: str, keys: tuple[str, ...]) -> tuple[Fields, dict[str, Source]]:
+    name = where.name(area)
+    doc = Fields(read_json(where, area), name, "top level",
                  frozenset(("schema_version", "area", "sources", *keys)))
     version = doc.get("schema_version")
     if version != SCHEMA_VERSION:
@@ -391,8 +391,8 @@ def _unique(doc: Fields, key: str, values: Iterable[str], what: str) -> None:
 _cache: dict[tuple[str, str, tuple[int, int] | None], Any] = {}
 
 
-def _cached(area: str, data: DataDir | None, build: Callable[[DataDir], T]) -> T:
-    d = data or bundled()
+def _cached(area: str, where: DataDir | None, build: Callable[[DataDir], T]) -> T:
+    d = where or bundled()
     f = d.file(area)
     # A user's file may change between two calls of the Python API: its size and time are part
     # of the key, so an edited file is read again.
@@ -415,13 +415,13 @@ def _cached(area: str, data: DataDir | None, build: Callable[[DataDir], T]) -> T
     return result
 
 
-def load_sales(data: DataDir | None = None) -> SalesData:
+def load_sales(where: DataDir | None = None) -> SalesData:
     """sales.json: members, reported units per member and year, totals that must reconcile."""
-    return _cached("sales", data, _build_sales)
+    return _cached("sales", where, _build_sales)
 
 
-def _build_sales(data: DataDir) -> SalesData:
-    doc, sources = _document(data, "sales", ("members", "totals", "records", "statements"))
+def _build_sales(where: DataDir) -> SalesData:
+    doc, sources = _document(where, "sales", ("members", "totals", "records", "statements"))
     members = _each(doc, "members", _label("members", "name"),
                     ("name", "aliases", "merged_into", "merged_from", "note", "quote"),
                     lambda f: Member(f.text("name"), f.strs("aliases"), f.opt_text("merged_into"),
@@ -475,13 +475,13 @@ def _build_sales(data: DataDir) -> SalesData:
                      tuple(statements))
 
 
-def load_ev(data: DataDir | None = None) -> EvData:
+def load_ev(where: DataDir | None = None) -> EvData:
     """ev.json: the model catalogue and dated EV milestones."""
-    return _cached("ev", data, _build_ev)
+    return _cached("ev", where, _build_ev)
 
 
-def _build_ev(data: DataDir) -> EvData:
-    doc, sources = _document(data, "ev", ("models", "milestones"))
+def _build_ev(where: DataDir) -> EvData:
+    doc, sources = _document(where, "ev", ("models", "milestones"))
     models = _each(doc, "models", _label("models", "name"), ("name", "maker", "aliases", "note"),
                    lambda f: Model(f.text("name"), f.text("maker"), f.strs("aliases"),
                                    f.opt_text("note")))
@@ -509,13 +509,13 @@ def _build_ev(data: DataDir) -> EvData:
     return EvData(tuple(sources.values()), tuple(models), tuple(milestones))
 
 
-def load_stakes(data: DataDir | None = None) -> StakesData:
+def load_stakes(where: DataDir | None = None) -> StakesData:
     """stakes.json: entities and every holding with the period it was in force."""
-    return _cached("stakes", data, _build_stakes)
+    return _cached("stakes", where, _build_stakes)
 
 
-def _build_stakes(data: DataDir) -> StakesData:
-    doc, sources = _document(data, "stakes", ("entities", "stakes"))
+def _build_stakes(where: DataDir) -> StakesData:
+    doc, sources = _document(where, "stakes", ("entities", "stakes"))
     entities = _each(doc, "entities", _label("entities", "name"),
                      ("name", "aliases", "kind", "note"),
                      lambda f: Entity(f.text("name"), f.strs("aliases"),
@@ -541,17 +541,17 @@ def _build_stakes(data: DataDir) -> StakesData:
     return StakesData(tuple(sources.values()), tuple(entities), tuple(stakes))
 
 
-def load_timeline(data: DataDir | None = None) -> TimelineData:
+def load_timeline(where: DataDir | None = None) -> TimelineData:
     """timeline.json: dated events and plans."""
-    return _cached("timeline", data, _build_timeline)
+    return _cached("timeline", where, _build_timeline)
 
 
 _BY_DATE = operator.attrgetter("date.iso")
 EVENT_KEYS = frozenset(("date", "date_note", "event", "tags", "kind", "members", *PROV_KEYS))
 
 
-def _build_timeline(data: DataDir) -> TimelineData:
-    doc, sources = _document(data, "timeline", ("events", "aliases"))
+def _build_timeline(where: DataDir) -> TimelineData:
+    doc, sources = _document(where, "timeline", ("events", "aliases"))
     raw_aliases = doc.obj.get("aliases", {})
     if not isinstance(raw_aliases, dict):
         raise doc.fail("aliases", f"expected an object of name: [aliases], found "
@@ -619,13 +619,13 @@ def _quick_event(item: Any, sources: dict[str, Source],
         return None
 
 
-def load_plants(data: DataDir | None = None) -> PlantsData:
+def load_plants(where: DataDir | None = None) -> PlantsData:
     """plants.json: sites, and figures the source gives for several sites together."""
-    return _cached("plants", data, _build_plants)
+    return _cached("plants", where, _build_plants)
 
 
-def _build_plants(data: DataDir) -> PlantsData:
-    doc, sources = _document(data, "plants", ("plants", "aggregates"))
+def _build_plants(where: DataDir) -> PlantsData:
+    doc, sources = _document(where, "plants", ("plants", "aggregates"))
 
     def plant(f: Fields) -> Plant:
         p = Plant(

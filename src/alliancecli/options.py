@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, TypeVar
 
 import typer
 
 from . import loader
 from .output import ALL_FORMATS, Options, parse_format
+from .report import Column
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 class State:
     """Global options, set by the root callback before any command runs."""
 
-    data: str | None = None
+    data_path: str | None = None
+    """--data as given (None: $ALLIANCE_DATA or the bundled dataset)."""
     debug: bool = False
 
     @classmethod
     def data_dir(cls) -> loader.DataDir:
-        return loader.resolve(cls.data)
+        return loader.resolve(cls.data_path)
 
 
 OUTPUT = "Output"
@@ -58,28 +60,20 @@ def _complete_formats(incomplete: str) -> list[str]:
     return complete(incomplete, ALL_FORMATS)
 
 
-def _columns_for(command: str) -> list[str]:
-    from .queries import check, ev, meta, plants, sales, stakes, timeline
-
-    by_command = {
-        "sales": sales.MEMBER_COLUMNS + sales.YEAR_COLUMNS + sales.SUMMARY_COLUMNS,
-        "milestones": ev.MILESTONE_COLUMNS, "models": ev.MODEL_COLUMNS, "pace": ev.PACE_COLUMNS,
-        "stakes": stakes.COLUMNS, "timeline": timeline.COLUMNS,
-        "plants": plants.COLUMNS + plants.COUNTRY_COLUMNS, "check": check.COLUMNS,
-        "sources": meta.SOURCE_COLUMNS, "about": meta.ABOUT_COLUMNS,
-    }
-    names = [c.name for c in by_command.get(command, ())]
-    return list(dict.fromkeys(names + ["source", "quote"]))
+def _columns_for(ctx: typer.Context) -> list[str]:
+    """The columns of the command being completed (with_output's ``columns``), and --cite's."""
+    columns = getattr(ctx.command.callback, "alliance_columns", ())
+    return list(dict.fromkeys([c.name for c in columns] + ["source", "quote"]))
 
 
 def _complete_column(ctx: typer.Context, incomplete: str) -> list[str]:
-    return [c for c in _columns_for(ctx.info_name or "") if c.startswith(incomplete)]
+    return [c for c in _columns_for(ctx) if c.startswith(incomplete)]
 
 
 def _complete_columns(ctx: typer.Context, incomplete: str) -> list[str]:
     done, _, last = incomplete.rpartition(",")
     prefix = f"{done}," if done else ""
-    return [prefix + c for c in _columns_for(ctx.info_name or "") if c.startswith(last)]
+    return [prefix + c for c in _columns_for(ctx) if c.startswith(last)]
 
 
 _OUTPUT_PARAMS: list[tuple[str, Any, Any]] = [
@@ -130,8 +124,11 @@ _OUTPUT_PARAMS: list[tuple[str, Any, Any]] = [
 ]
 
 
-def with_output(chart: bool = False) -> Callable[[F], F]:
-    """Give a command the shared output options; it receives them as ``out: Options``."""
+def with_output(chart: bool = False, columns: Iterable[Column] = ()) -> Callable[[F], F]:
+    """Give a command the shared output options; it receives them as ``opts: Options``.
+
+    ``columns`` are every column the command can output, for shell completion of -c and -s.
+    """
     extra = list(_OUTPUT_PARAMS)
     if chart:
         extra.append(("chart", Annotated[bool, typer.Option(
@@ -141,7 +138,7 @@ def with_output(chart: bool = False) -> Callable[[F], F]:
 
     def decorate(func: F) -> F:
         sig = inspect.signature(func, eval_str=True)
-        params = [p for p in sig.parameters.values() if p.name != "out"]
+        params = [p for p in sig.parameters.values() if p.name != "opts"]
         params += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
                    for n, a, d in extra]
 
@@ -149,7 +146,7 @@ def with_output(chart: bool = False) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             got = {n: kwargs.pop(n) for n in names}
             cols = got["columns"]
-            out = Options(
+            opts = Options(
                 format=parse_format(got["format"]),
                 no_header=got["no_header"],
                 columns=None if cols is None else tuple(c.strip() for c in cols.split(",")
@@ -158,9 +155,11 @@ def with_output(chart: bool = False) -> Callable[[F], F]:
                 no_color=got["no_color"], excel_safe=got["excel_safe"], quiet=got["quiet"],
                 cite=got["cite"], chart=got.get("chart", False), wide=got["wide"],
                 expanded=got["expanded"], no_pager=got["no_pager"])
-            return func(*args, out=out, **kwargs)
+            return func(*args, opts=opts, **kwargs)
 
         wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+        # typer's own wrapper copies this attribute over (functools.update_wrapper).
+        wrapper.alliance_columns = tuple(columns)  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in params}
         return wrapper  # type: ignore[return-value]
 

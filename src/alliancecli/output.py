@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
-class Kind(enum.Enum):
+class FormatKind(enum.Enum):
+    """The families of output formats, each written its own way."""
+
     TABLE = "table"
     CSV = "csv"
     TSV = "tsv"
@@ -41,11 +43,11 @@ TABULATE_FORMATS = (
     "simple", "simple_grid", "simple_outline", "textile", "tsv_tabulate", "unsafehtml", "youtrack",
 )
 ALL_FORMATS = CORE_FORMATS + tuple(f for f in TABULATE_FORMATS if f not in CORE_FORMATS)
-MACHINE = frozenset({Kind.CSV, Kind.TSV, Kind.JSON, Kind.JSONL})
+MACHINE = frozenset({FormatKind.CSV, FormatKind.TSV, FormatKind.JSON, FormatKind.JSONL})
 
 
 class Format(NamedTuple):
-    kind: Kind
+    kind: FormatKind
     tabulate_name: str | None = None
 
 
@@ -53,15 +55,15 @@ def parse_format(name: str) -> Format:
     """Turn ``-f NAME`` into a Format, or raise QueryError listing the valid names."""
     n = name.strip().lower()
     if n == "markdown":
-        return Format(Kind.TABULATE, "pipe")
+        return Format(FormatKind.TABULATE, "pipe")
     if n in TABULATE_FORMATS:
-        return Format(Kind.TABULATE, "tsv" if n == "tsv_tabulate" else n)
+        return Format(FormatKind.TABULATE, "tsv" if n == "tsv_tabulate" else n)
     try:
-        kind = Kind(n)
+        kind = FormatKind(n)
     except ValueError:
         raise QueryError(f"unknown format '{name}' (valid: {', '.join(CORE_FORMATS)}, "
                          f"or a tabulate format: {', '.join(TABULATE_FORMATS)})") from None
-    if kind is Kind.TABULATE:
+    if kind is FormatKind.TABULATE:
         raise QueryError(f"unknown format '{name}'")
     return Format(kind)
 
@@ -69,7 +71,7 @@ def parse_format(name: str) -> Format:
 class Options(NamedTuple):
     """The output options every command takes."""
 
-    format: Format = Format(Kind.TABLE)
+    format: Format = Format(FormatKind.TABLE)
     no_header: bool = False
     columns: tuple[str, ...] | None = None
     sort: str | None = None
@@ -171,14 +173,6 @@ def plain(v: Value) -> str:
     return repr(v)
 
 
-def jsonable(v: Value) -> Any:
-    if isinstance(v, PartialDate):
-        return v.iso
-    if isinstance(v, tuple):
-        return list(v)
-    return v
-
-
 def _excel(v: Value) -> Value:
     if isinstance(v, str) and v.startswith(_EXCEL):
         return "'" + v
@@ -236,20 +230,20 @@ def emit(report: Report, opts: Options) -> None:
     if opts.excel_safe:
         rows = [tuple(_excel(v) for v in r) for r in rows]
     kind = opts.format.kind
-    if opts.chart and kind is not Kind.TABLE:
+    if opts.chart and kind is not FormatKind.TABLE:
         raise QueryError("--chart draws in the terminal; it cannot be combined with a machine "
                          "or document format")
     match kind:
-        case Kind.TABLE:
+        case FormatKind.TABLE:
             from .screen import deliver
 
             lines = _chart(report, opts) if opts.chart and report.chart is not None \
                 else _table(report, Shaped(columns, rows, matched), opts)
             deliver(lines, paged=not opts.no_pager)
             return
-        case Kind.CSV | Kind.TSV | Kind.JSON | Kind.JSONL:
+        case FormatKind.CSV | FormatKind.TSV | FormatKind.JSON | FormatKind.JSONL:
             write_machine(kind, columns, rows, _Utf8(), header=not opts.no_header)
-        case Kind.TABULATE:
+        case FormatKind.TABULATE:
             _tabulate(columns, rows, opts)
         case _:
             assert_never(kind)
@@ -267,36 +261,36 @@ def _notes_to_stderr(report: Report, rows: Sequence[object], opts: Options) -> N
         print(f"note: {strip_controls(n)}", file=sys.stderr)
 
 
-def write_machine(kind: Kind, columns: Sequence[Column], rows: Sequence[tuple[Value, ...]],
-                  out: Sink, header: bool = True) -> None:
-    """Write rows as csv, tsv, json or jsonl text to ``out`` (stdout, or a file for export)."""
+def write_machine(kind: FormatKind, columns: Sequence[Column],
+                  rows: Sequence[tuple[Value, ...]], sink: Sink, header: bool = True) -> None:
+    """Write rows as csv, tsv, json or jsonl text to ``sink`` (stdout, or a file for export)."""
     names = [c.name for c in columns]
-    if kind is Kind.CSV:
+    if kind is FormatKind.CSV:
         import csv
 
-        w = csv.writer(out, lineterminator="\n")
+        w = csv.writer(sink, lineterminator="\n")
         if header:
             w.writerow(names)
         # csv writes None as "" and numbers exactly; only dates, lists and booleans need text.
         w.writerows(_converted(rows, columns, _CSV_TEXT))
-    elif kind is Kind.TSV:
+    elif kind is FormatKind.TSV:
         if header:
-            out.write("\t".join(names) + "\n")
+            sink.write("\t".join(names) + "\n")
         for r in rows:
-            out.write("\t".join(plain(v).translate(_TSV_ESCAPES) for v in r) + "\n")
-    elif kind is Kind.JSONL:
+            sink.write("\t".join(plain(v).translate(_TSV_ESCAPES) for v in r) + "\n")
+    elif kind is FormatKind.JSONL:
         for cells in _converted(rows, columns, _JSON_VALUE):
-            out.write(_dumps(dict(zip(names, cells, strict=True))) + "\n")
-    elif kind is Kind.JSON:
+            sink.write(_dumps(dict(zip(names, cells, strict=True))) + "\n")
+    elif kind is FormatKind.JSON:
         if not rows:
-            out.write("[]\n")
+            sink.write("[]\n")
             return
-        out.write("[\n")
+        sink.write("[\n")
         last = len(rows) - 1
         for i, cells in enumerate(_converted(rows, columns, _JSON_VALUE)):
-            out.write(_dumps(dict(zip(names, cells, strict=True)))
+            sink.write(_dumps(dict(zip(names, cells, strict=True)))
                       + (",\n" if i < last else "\n"))
-        out.write("]\n")
+        sink.write("]\n")
     else:
         raise ValueError(f"{kind} is not a machine format")
 

@@ -1,24 +1,33 @@
 """What a command hands to the output layer: a title, typed columns, rows and notes."""
 
 from collections.abc import Sequence
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from .dates import PartialDate
 from .records import Provenance
 
-Kind = Literal["text", "year", "int", "num", "pct", "growth_pct", "delta", "bool", "date", "list",
-               "note"]
+ColumnKind = Literal["text", "year", "int", "num", "pct", "growth_pct", "delta", "bool", "date",
+                     "list", "note"]
 """How a column's values look in a table: ``growth_pct`` and ``delta`` carry a sign and colour;
 ``note`` is prose that a table prints once under it, as a numbered footnote."""
 
 Value = str | int | float | bool | PartialDate | tuple[str, ...] | None
 
 
+def json_value(v: Value) -> Any:
+    """A cell as JSON has it: dates as ISO text, lists as arrays, the rest as they are."""
+    if isinstance(v, PartialDate):
+        return v.iso
+    if isinstance(v, tuple):
+        return list(v)
+    return v
+
+
 class Column(NamedTuple):
     """One output column; ``name`` is the stable snake_case key of csv and json."""
 
     name: str
-    kind: Kind = "text"
+    kind: ColumnKind = "text"
 
 
 class Node(NamedTuple):
@@ -58,3 +67,8 @@ class Report(NamedTuple):
     chart_note: str = ""
     """What the chart leaves out, and why."""
     empty_note: str = "No rows match these filters."
+
+    def json_rows(self) -> list[dict[str, Any]]:
+        """The rows as ``-f json`` prints them: one dict per row, keyed by column name."""
+        names = [c.name for c in self.columns]
+        return [{n: json_value(v) for n, v in zip(names, r, strict=True)} for r in self.rows]

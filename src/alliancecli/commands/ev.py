@@ -6,19 +6,21 @@ from typing import Annotated
 
 import typer
 
+from ..loader import load_ev
 from ..options import FromOpt, State, ToOpt, YearOpt, completer, with_output
 from ..output import Options, emit
+from ..queries import ev as q
 from ..vocab import EvMetric
 
 ev_app = typer.Typer(
-    name="ev", no_args_is_help=True,
+    name="ev", no_args_is_help=True, add_completion=False,
     help="Electric-vehicle milestones, the latest figure per model, and the pace between "
          "milestones.\n\nExamples:\n\n  alliance ev milestones --date 2015-12\n\n"
          "  alliance ev models --model twizy\n\n  alliance ev pace")
 
 
 @ev_app.command("milestones")
-@with_output()
+@with_output(columns=q.MILESTONE_COLUMNS)
 def milestones(
     year: YearOpt = None,
     from_: FromOpt = None,
@@ -33,7 +35,7 @@ def milestones(
         "--metric", show_default=False, help="Only this metric: " + ", ".join(EvMetric) + ".")
     ] = None,
     *,
-    out: Options,
+    opts: Options,
 ) -> None:
     """Every dated EV milestone: launches, and sales and production figures.
 
@@ -43,16 +45,13 @@ def milestones(
 
       alliance ev milestones --subject alliance --metric sales -f csv
     """
-    from ..loader import load_ev
-    from ..queries import ev as q
-
-    data = load_ev(State.data_dir())
-    emit(q.milestones(data, year, from_, to, date, subject, metric.value if metric else None),
-         out)
+    records = load_ev(State.data_dir())
+    emit(q.milestones(records, year, from_, to, date, subject, metric.value if metric else None),
+         opts)
 
 
 @ev_app.command("models")
-@with_output()
+@with_output(columns=q.MODEL_COLUMNS)
 def models(
     model: Annotated[str | None, typer.Option(
         "--model", show_default=False, autocompletion=completer("ev", "model"),
@@ -60,7 +59,7 @@ def models(
     history: Annotated[bool, typer.Option(
         "--history", help="Every dated figure, not just the latest.")] = False,
     *,
-    out: Options,
+    opts: Options,
 ) -> None:
     """The latest cumulative figure per model and metric (sales or production).
 
@@ -70,15 +69,12 @@ def models(
 
       alliance ev models --model leaf --history
     """
-    from ..loader import load_ev
-    from ..queries import ev as q
-
-    emit(q.models(load_ev(State.data_dir()), model, history), out)
+    emit(q.models(load_ev(State.data_dir()), model, history), opts)
 
 
 @ev_app.command("pace")
-@with_output(chart=True)
-def pace(*, out: Options) -> None:
+@with_output(chart=True, columns=q.PACE_COLUMNS)
+def pace(*, opts: Options) -> None:
     """Months between the Alliance's cumulative EV sales milestones, and units per month.
 
     Examples:
@@ -87,11 +83,4 @@ def pace(*, out: Options) -> None:
 
       alliance ev pace --chart
     """
-    from ..loader import load_ev
-    from ..queries import ev as q
-
-    emit(q.pace(load_ev(State.data_dir())), out)
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(ev_app, name="ev")
+    emit(q.pace(load_ev(State.data_dir())), opts)

@@ -8,11 +8,16 @@ from typing import Annotated
 
 import typer
 
+from ..areas import AREAS, load_all
+from ..errors import RefusalError
+from ..loader import bundled, read_source_texts
 from ..options import State, with_output
 from ..output import Options, emit
+from ..queries import check as check_q
+from ..queries import meta as meta_q
 
 
-@with_output()
+@with_output(columns=check_q.COLUMNS)
 def check(
     sources: Annotated[Path | None, typer.Option(
         "--sources", envvar="ALLIANCE_SOURCES", metavar="DIR", show_default=False,
@@ -20,7 +25,7 @@ def check(
         help="A directory holding the source texts (e.g. the article), to check every quote "
              "against them.")] = None,
     *,
-    out: Options,
+    opts: Options,
 ) -> None:
     """Validate the dataset: totals, stakes, dates, capacities, quotes; exit 1 on any failure.
 
@@ -32,25 +37,21 @@ def check(
 
       alliance --data ./my-data check --sources ../shared/seeds
     """
-    from ..areas import load_all
-    from ..loader import read_source_texts
-    from ..queries.check import check as run
-
     loaded, failed = load_all(State.data_dir())
     texts = None
     if sources is not None:
         texts = read_source_texts(sources, {s.id: s for d in loaded.values()
                                             for s in d.sources}.values()) or None
-    report, failures = run(loaded, failed, texts)
-    emit(report, out)
+    report, failures = check_q.check(loaded, failed, texts)
+    emit(report, opts)
     if failures:
         for f in failures:
             print(f"alliance: check failed: {f}", file=sys.stderr)
         raise typer.Exit(1)
 
 
-@with_output()
-def sources(*, out: Options) -> None:
+@with_output(columns=meta_q.SOURCE_COLUMNS)
+def sources(*, opts: Options) -> None:
     """List the sources behind the data, with what each supports.
 
     Examples:
@@ -59,15 +60,12 @@ def sources(*, out: Options) -> None:
 
       alliance sources -f json
     """
-    from ..areas import AREAS
-    from ..queries.meta import sources as query
-
     where = State.data_dir()
-    emit(query({a.name: a.load(where) for a in AREAS}), out)
+    emit(meta_q.sources({a.name: a.load(where) for a in AREAS}), opts)
 
 
-@with_output()
-def about(*, out: Options) -> None:
+@with_output(columns=meta_q.ABOUT_COLUMNS)
+def about(*, opts: Options) -> None:
     """What the dataset covers: records and years per area, the source, the version.
 
     Examples:
@@ -76,12 +74,9 @@ def about(*, out: Options) -> None:
     """
     from importlib.metadata import version
 
-    from ..areas import AREAS
-    from ..queries.meta import about as query
-
     where = State.data_dir()
-    emit(query({a.name: a.load(where) for a in AREAS}, version("alliancecli"), where.label),
-         out)
+    emit(meta_q.about({a.name: a.load(where) for a in AREAS}, version("alliancecli"), where.label),
+         opts)
 
 
 def init_data(
@@ -98,10 +93,6 @@ def init_data(
 
       alliance --data ./my-data check
     """
-    from ..areas import AREAS
-    from ..errors import RefusalError
-    from ..loader import bundled
-
     src = bundled()
     targets = [directory / a.file for a in AREAS]
     existing = [str(t) for t in targets if t.exists()]
@@ -115,10 +106,3 @@ def init_data(
         raise RefusalError(f"cannot write to {directory}: {e.strerror or e}") from None
     print(f"wrote {len(targets)} files to {directory}; use them with "
           f"`alliance --data {directory} ...`", file=sys.stderr)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("check")(check)
-    app.command("sources")(sources)
-    app.command("about")(about)
-    app.command("init-data")(init_data)

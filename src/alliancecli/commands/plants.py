@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
+from ..loader import load_plants
 from ..options import State, completer, with_output
 from ..output import Options, emit
+from ..queries import plants as q
 from ..vocab import FacilityType
 
 
@@ -17,7 +19,7 @@ class By(enum.StrEnum):
     country = "country"
 
 
-@with_output(chart=True)
+@with_output(chart=True, columns=q.COLUMNS + q.COUNTRY_COLUMNS)
 def plants(
     country: Annotated[list[str] | None, typer.Option(
         "--country", show_default=False, autocompletion=completer("plants", "country"),
@@ -37,7 +39,7 @@ def plants(
         "--by", help="plant: a row per site; country: sites and vehicle capacity per country."
     )] = By.plant,
     *,
-    out: Options,
+    opts: Options,
 ) -> None:
     """Manufacturing sites, their capacities, products and investments, by country.
 
@@ -51,13 +53,6 @@ def plants(
 
       alliance plants --city tangiers -f json
     """
-    from ..loader import load_plants
-    from ..queries import plants as q
-
-    data = load_plants(State.data_dir())
+    records = load_plants(State.data_dir())
     query = q.by_country if by is By.country else q.plants
-    emit(query(data, country or (), operator, type_, min_capacity, city), out)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("plants")(plants)
+    emit(query(records, country or (), operator, type_, min_capacity, city), opts)

@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
+from ..loader import load_sales
 from ..options import FromOpt, State, ToOpt, YearOpt, completer, with_output
 from ..output import Options, emit
+from ..queries import sales as q
 
 
 class By(enum.StrEnum):
@@ -16,7 +18,7 @@ class By(enum.StrEnum):
     year = "year"
 
 
-@with_output(chart=True)
+@with_output(chart=True, columns=q.MEMBER_COLUMNS + q.YEAR_COLUMNS + q.SUMMARY_COLUMNS)
 def sales(
     year: YearOpt = None,
     from_: FromOpt = None,
@@ -30,7 +32,7 @@ def sales(
     summary: Annotated[bool, typer.Option(
         "--summary", help="One row for the range: start, end, CAGR and the peak year.")] = False,
     *,
-    out: Options,
+    opts: Options,
 ) -> None:
     """Group sales per member and year, with shares, growth, like-for-like growth and CAGR.
 
@@ -44,13 +46,6 @@ def sales(
 
       alliance sales --summary
     """
-    from ..loader import load_sales
-    from ..queries import sales as q
-
-    data = load_sales(State.data_dir())
+    records = load_sales(State.data_dir())
     query = q.summary if summary else q.by_year if by is By.year else q.by_member
-    emit(query(data, year, from_, to, member or ()), out)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("sales")(sales)
+    emit(query(records, year, from_, to, member or ()), opts)

@@ -20,7 +20,7 @@ def sql(
     schema: Annotated[bool, typer.Option(
         "--schema", help="List the tables and their columns instead.")] = False,
     *,
-    out: Options,
+    opts: Options,
 ) -> None:
     """Ask the whole dataset a question in SQL (read-only, in-memory SQLite).
 
@@ -35,13 +35,13 @@ def sql(
     from .. import database
     from ..errors import QueryError
 
-    data = State.data_dir()
+    where = State.data_dir()
     if schema:
-        emit(database.schema(data), out)
+        emit(database.schema(where), opts)
         return
     if query is None or not query.strip():
         raise QueryError("give a SELECT statement, or --schema to list the tables")
-    emit(database.query(database.build(data), query), out)
+    emit(database.query(database.build(where), query), opts)
 
 
 @with_output()
@@ -56,7 +56,7 @@ def export(
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite files that already exist.")] = False,
     *,
-    out: Options,
+    opts: Options,
 ) -> None:
     """Export every table for Datasette, sqlite-utils, DuckDB or pandas.
 
@@ -69,11 +69,11 @@ def export(
     from .. import database
     from ..areas import TABLES
     from ..errors import QueryError, RefusalError
-    from ..output import MACHINE, Kind, write_machine
+    from ..output import MACHINE, write_machine
 
     if (sqlite is None) == (directory is None):
         raise QueryError("give exactly one of --sqlite FILE or --dir DIR")
-    data = State.data_dir()
+    where = State.data_dir()
     if sqlite is not None:
         if sqlite.exists() and not force:
             raise RefusalError(f"{sqlite} already exists; use --force to overwrite it")
@@ -83,32 +83,27 @@ def export(
             if sqlite.exists():
                 sqlite.unlink()
             with sqlite3.connect(sqlite) as target:
-                database.build(data, target)
+                database.build(where, target)
             target.close()
         except (OSError, sqlite3.Error) as e:
             raise RefusalError(f"cannot write {sqlite}: {e}") from None
         print(f"wrote {len(TABLES)} tables to {sqlite}", file=sys.stderr)
         return
     assert directory is not None
-    kind = out.format.kind
+    kind = opts.format.kind
     if kind not in MACHINE:
         raise QueryError("export --dir writes csv, tsv, json or jsonl: pass -f with one of them")
-    ext = {Kind.CSV: "csv", Kind.TSV: "tsv", Kind.JSON: "json", Kind.JSONL: "jsonl"}[kind]
+    ext = kind.value  # csv, tsv, json or jsonl
     targets = {name: directory / f"{name}.{ext}" for name in TABLES}
     existing = [str(p) for p in targets.values() if p.exists()]
     if existing and not force:
         raise RefusalError(f"{existing[0]} already exists; use --force to overwrite")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        for name, report in database.table_reports(data).items():
+        for name, report in database.table_reports(where).items():
             with targets[name].open("w", encoding="utf-8", newline="") as fh:
                 write_machine(kind, report.columns, list(report.rows), fh,
-                              header=not out.no_header)
+                              header=not opts.no_header)
     except OSError as e:
         raise RefusalError(f"cannot write to {directory}: {e.strerror or e}") from None
     print(f"wrote {len(targets)} {ext} files to {directory}", file=sys.stderr)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("sql")(sql)
-    app.command("export")(export)

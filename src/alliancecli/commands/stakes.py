@@ -6,13 +6,15 @@ from typing import Annotated
 
 import typer
 
+from ..loader import load_stakes
 from ..options import State, completer, with_output
 from ..output import Options, emit
+from ..queries import stakes as q
 
 _entities = completer("stakes", "entity")
 
 
-@with_output()
+@with_output(columns=q.COLUMNS)
 def stakes(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", "-a", show_default=False, metavar="DATE",
@@ -27,7 +29,7 @@ def stakes(
     history: Annotated[bool, typer.Option(
         "--history", help="Every change over time instead of one date's state.")] = False,
     *,
-    out: Options,
+    opts: Options,
 ) -> None:
     """The cross-shareholdings in force at a date, with the tree of control they form.
 
@@ -41,12 +43,5 @@ def stakes(
 
       alliance stakes --as-of 2016-12 -f json
     """
-    from ..loader import load_stakes
-    from ..queries.stakes import stakes as query
-
-    data = load_stakes(State.data_dir())
-    emit(query(data, as_of, holder or (), target or (), history), out)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("stakes")(stakes)
+    records = load_stakes(State.data_dir())
+    emit(q.stakes(records, as_of, holder or (), target or (), history), opts)

@@ -6,12 +6,14 @@ from typing import Annotated
 
 import typer
 
+from ..loader import load_timeline
 from ..options import FromOpt, State, ToOpt, YearOpt, completer, with_output
 from ..output import Options, emit
+from ..queries import timeline as q
 from ..vocab import EventKind, Tag
 
 
-@with_output()
+@with_output(columns=q.COLUMNS)
 def timeline(
     year: YearOpt = None,
     from_: FromOpt = None,
@@ -30,7 +32,7 @@ def timeline(
         "--kind", show_default=False,
         help="event: things that happened; plan: plans and targets. Default: both.")] = None,
     *,
-    out: Options,
+    opts: Options,
 ) -> None:
     """The Alliance's dated history, 1999 onwards, filterable by years, tags and text.
 
@@ -44,13 +46,6 @@ def timeline(
 
       alliance timeline --search ghosn --kind event -f csv
     """
-    from ..loader import load_timeline
-    from ..queries.timeline import timeline as query
-
-    data = load_timeline(State.data_dir())
-    emit(query(data, year, from_, to, tag or (), search, member or (),
-               kind.value if kind else None), out)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("timeline")(timeline)
+    records = load_timeline(State.data_dir())
+    emit(q.timeline(records, year, from_, to, tag or (), search, member or (),
+               kind.value if kind else None), opts)

@@ -22,28 +22,28 @@ def _note(m: Milestone) -> str | None:
     return " ".join(parts) or None
 
 
-def _period(data: EvData) -> str:
-    return f"EV milestones {span(m.date.year for m in data.milestones)}"
+def _period(records: EvData) -> str:
+    return f"EV milestones {span(m.date.year for m in records.milestones)}"
 
 
-def milestones(data: EvData, year: int | None = None, start: int | None = None,
+def milestones(records: EvData, year: int | None = None, start: int | None = None,
                end: int | None = None, date: str | None = None,
                subject: str | None = None, metric: str | None = None) -> Report:
     """Every dated EV fact; ``date`` narrows to a year or a month (``2015-12``)."""
-    lo, hi = year_range((m.date.year for m in data.milestones), "EV", year, start, end)
+    lo, hi = year_range((m.date.year for m in records.milestones), "EV", year, start, end)
     month: PartialDate | None = None
     if date is not None:
         try:
             month = PartialDate.parse(date.strip())
         except ValueError as e:
             raise QueryError(f"--date: {e}") from None
-        years = [m.date.year for m in data.milestones]
+        years = [m.date.year for m in records.milestones]
         if not min(years) <= month.year <= max(years):
             raise QueryError(f"no EV milestones in {month.iso}; years available: {span(years)}")
     who: str | None = None
     if subject is not None:
-        known: dict[str, tuple[str, ...]] = {m.subject: () for m in data.milestones}
-        for model in data.models:
+        known: dict[str, tuple[str, ...]] = {m.subject: () for m in records.milestones}
+        for model in records.models:
             if model.name in known:
                 known[model.name] = model.aliases
         who = resolve_name(subject, known, "subject")
@@ -51,7 +51,7 @@ def milestones(data: EvData, year: int | None = None, start: int | None = None,
         metric = parse(EvMetric, metric, "metric")
     rows: list[tuple[Value, ...]] = []
     prov: list[Provenance | None] = []
-    for m in data.milestones:
+    for m in records.milestones:
         if not lo <= m.date.year <= hi:
             continue
         if month is not None and m.date.iso[:len(month.iso)] != month.iso:
@@ -67,7 +67,7 @@ def milestones(data: EvData, year: int | None = None, start: int | None = None,
                      "table; the table's date is kept.")
     return Report(title="Alliance EV milestones", columns=MILESTONE_COLUMNS, rows=rows,
                   view=MILESTONE_VIEW,
-                  provenance=prov, notes=notes, caption=caption(data.sources, _period(data)))
+                  provenance=prov, notes=notes, caption=caption(records.sources, _period(records)))
 
 
 MODEL_COLUMNS = (Column("model"), Column("maker"), Column("units", "int"), Column("metric"),
@@ -76,13 +76,13 @@ MODEL_COLUMNS = (Column("model"), Column("maker"), Column("units", "int"), Colum
 MODEL_VIEW = ("model", "maker", "units", "metric", "as_of", "qualifier", "note")
 
 
-def models(data: EvData, model: str | None = None, history: bool = False) -> Report:
+def models(records: EvData, model: str | None = None, history: bool = False) -> Report:
     """The latest cumulative figure per model and metric, or every dated figure (history)."""
-    catalogue = {m.name: m for m in data.models}
+    catalogue = {m.name: m for m in records.models}
     chosen: str | None = None
     if model is not None:
-        chosen = resolve_name(model, {m.name: m.aliases for m in data.models}, "model")
-    figures = [m for m in data.milestones
+        chosen = resolve_name(model, {m.name: m.aliases for m in records.models}, "model")
+    figures = [m for m in records.milestones
                if m.subject in catalogue and m.units is not None
                and (chosen is None or m.subject == chosen)]
     if not history:
@@ -106,7 +106,7 @@ def models(data: EvData, model: str | None = None, history: bool = False) -> Rep
              else f"Latest cumulative EV figure per model and metric: {what}")
     return Report(title=title, columns=MODEL_COLUMNS, rows=rows, view=MODEL_VIEW,
                   provenance=[m.prov for m in figures], notes=notes,
-                  caption=caption(data.sources, _period(data)))
+                  caption=caption(records.sources, _period(records)))
 
 
 PACE_COLUMNS = (Column("from_date", "date"), Column("to_date", "date"),
@@ -115,9 +115,9 @@ PACE_COLUMNS = (Column("from_date", "date"), Column("to_date", "date"),
                 Column("units_per_month", "int"))
 
 
-def pace(data: EvData) -> Report:
+def pace(records: EvData) -> Report:
     """Months between consecutive Alliance cumulative-sales milestones, and units per month."""
-    steps = [m for m in data.milestones
+    steps = [m for m in records.milestones
              if m.subject_type == "alliance" and m.metric == "sales" and m.cumulative
              and m.units is not None]
     rows: list[tuple[Value, ...]] = []
@@ -148,5 +148,5 @@ def pace(data: EvData) -> Report:
     chart = tuple(Bar(m.date.iso, (("Alliance", float(m.units or 0)),)) for m in steps)
     return Report(title="Pace of Alliance cumulative EV sales", columns=PACE_COLUMNS,
                   rows=rows, provenance=prov, notes=notes,
-                  caption=caption(data.sources, _period(data)), chart=chart,
+                  caption=caption(records.sources, _period(records)), chart=chart,
                   chart_unit="cumulative EV sales (units) at each milestone")

@@ -23,33 +23,33 @@ def _note(p: Plant) -> str | None:
     return " ".join(parts) or None
 
 
-def _period(data: PlantsData) -> str:
-    years = sorted({p.opened.year for p in data.plants if p.opened})
+def _period(records: PlantsData) -> str:
+    years = sorted({p.opened.year for p in records.plants if p.opened})
     return f"sites as the article describes them (dates {years[0]}\u2013{years[-1]})" if years \
         else "sites as the article describes them"
 
 
-def select(data: PlantsData, country: Sequence[str] = (), operator: str | None = None,
+def select(records: PlantsData, country: Sequence[str] = (), operator: str | None = None,
            facility_type: str | None = None, min_capacity: int | None = None,
            city: str | None = None) -> list[Plant]:
     """The plants matching every filter; unknown values are usage errors naming valid ones."""
-    countries = {resolve_name(c, {p.country: () for p in data.plants}, "country")
+    countries = {resolve_name(c, {p.country: () for p in records.plants}, "country")
                  for c in country}
     op = None
     if operator is not None:
-        op = resolve_name(operator, {p.operator: () for p in data.plants if p.operator},
+        op = resolve_name(operator, {p.operator: () for p in records.plants if p.operator},
                           "operator")
-    types = sorted({p.facility_type for p in data.plants})
+    types = sorted({p.facility_type for p in records.plants})
     if facility_type is not None:
         facility_type = resolve_name(facility_type, dict.fromkeys(types, ()), "type")
     place = None
     if city is not None:
-        places = {p.city or p.name: p.aliases for p in data.plants}
+        places = {p.city or p.name: p.aliases for p in records.plants}
         place = resolve_name(city, places, "city")
     if min_capacity is not None and min_capacity < 0:
         raise QueryError(f"--min-capacity must be 0 or more, not {min_capacity}")
     out = []
-    for p in data.plants:
+    for p in records.plants:
         if countries and p.country not in countries:
             continue
         if op is not None and p.operator != op:
@@ -66,22 +66,22 @@ def select(data: PlantsData, country: Sequence[str] = (), operator: str | None =
     return out
 
 
-def plants(data: PlantsData, country: Sequence[str] = (), operator: str | None = None,
+def plants(records: PlantsData, country: Sequence[str] = (), operator: str | None = None,
            facility_type: str | None = None, min_capacity: int | None = None,
            city: str | None = None) -> Report:
     """One row per site."""
-    chosen = select(data, country, operator, facility_type, min_capacity, city)
+    chosen = select(records, country, operator, facility_type, min_capacity, city)
     rows: list[tuple[Value, ...]] = [
         (p.name, p.city, p.country, p.operator, p.opened, p.capacity, p.capacity_unit,
          p.capacity_qualifier, p.initial_capacity, p.products, p.investment, p.currency,
          p.investment_qualifier, p.facility_type, _note(p)) for p in chosen]
-    notes = [_aggregate_note(a) for a in data.aggregates
+    notes = [_aggregate_note(a) for a in records.aggregates
              if not country or a.country in {p.country for p in chosen}]
     notes.append("capacity is annual, in capacity_unit (vehicles, engines or batteries); "
                  "investment is in the currency the source states.")
     return Report(title="Alliance plants and sites", columns=COLUMNS, rows=rows, view=VIEW,
                   provenance=[p.prov for p in chosen], notes=notes,
-                  caption=caption(data.sources, _period(data)))
+                  caption=caption(records.sources, _period(records)))
 
 
 def _aggregate_note(a: Aggregate) -> str:
@@ -104,11 +104,11 @@ COUNTRY_COLUMNS = (Column("country"), Column("sites", "int"), Column("vehicle_pl
                    Column("vehicle_capacity", "int"), Column("capacity_partial", "bool"))
 
 
-def by_country(data: PlantsData, country: Sequence[str] = (), operator: str | None = None,
+def by_country(records: PlantsData, country: Sequence[str] = (), operator: str | None = None,
                facility_type: str | None = None, min_capacity: int | None = None,
                city: str | None = None) -> Report:
     """Sites and known annual vehicle capacity per country; partial where some are unknown."""
-    chosen = select(data, country, operator, facility_type, min_capacity, city)
+    chosen = select(records, country, operator, facility_type, min_capacity, city)
     groups: dict[str, list[Plant]] = {}
     for p in chosen:
         groups.setdefault(p.country, []).append(p)
@@ -124,13 +124,13 @@ def by_country(data: PlantsData, country: Sequence[str] = (), operator: str | No
         prov.append(None)
     notes = ["vehicle_capacity adds the stated annual vehicle capacities of the country's "
              "vehicle plants; capacity_partial is true where some plant's capacity is unknown."]
-    notes += [_aggregate_note(a) for a in data.aggregates if a.country in groups]
+    notes += [_aggregate_note(a) for a in records.aggregates if a.country in groups]
     chart = tuple(Bar(str(r[0]), (("vehicles", float(r[3])),)) for r in rows
                   if isinstance(r[3], int))
     undrawn = [str(r[0]) for r in rows if not isinstance(r[3], int)]
     chart_note = (f"Not drawn: {', '.join(undrawn)}: no vehicle plant there has a stated "
                   f"capacity." if undrawn else "")
     return Report(title="Alliance sites by country", columns=COUNTRY_COLUMNS, rows=rows,
-                  provenance=prov, notes=notes, caption=caption(data.sources, _period(data)),
+                  provenance=prov, notes=notes, caption=caption(records.sources, _period(records)),
                   chart=chart, chart_unit="stated annual vehicle capacity per country",
                   chart_note=chart_note)

@@ -12,24 +12,24 @@ from ..text import resolve_name
 from .common import caption, span, year_range
 
 
-def members_named(data: SalesData, names: Sequence[str]) -> list[str]:
+def members_named(records: SalesData, names: Sequence[str]) -> list[str]:
     """Resolve --member values (case, accents and prefixes forgiven) to canonical names."""
-    known = {m.name: m.aliases for m in data.members}
+    known = {m.name: m.aliases for m in records.members}
     return [resolve_name(n, known, "member") for n in names]
 
 
-def _by_year(data: SalesData) -> dict[int, dict[str, int]]:
+def _by_year(records: SalesData) -> dict[int, dict[str, int]]:
     out: dict[int, dict[str, int]] = defaultdict(dict)
-    for s in data.sales:
+    for s in records.sales:
         out[s.year][s.member] = s.units
     return out
 
 
-def _member_notes(data: SalesData, years: range, members: Sequence[str] | None) -> list[str]:
+def _member_notes(records: SalesData, years: range, members: Sequence[str] | None) -> list[str]:
     """Say why a chosen member has no row in a chosen year."""
-    reported = {(s.year, s.member) for s in data.sales}
+    reported = {(s.year, s.member) for s in records.sales}
     notes = []
-    for m in data.members:
+    for m in records.members:
         if members and m.name not in members:
             continue
         missing = [y for y in years if (y, m.name) not in reported]
@@ -38,14 +38,14 @@ def _member_notes(data: SalesData, years: range, members: Sequence[str] | None) 
     return notes
 
 
-def _lfl(data: SalesData, year: int, table: dict[int, dict[str, int]],
+def _lfl(records: SalesData, year: int, table: dict[int, dict[str, int]],
          members: Sequence[str] | None) -> tuple[float | None, list[str]]:
     """Growth over the same perimeter in ``year - 1`` and ``year``, and what changed."""
     cur = {m: u for m, u in table.get(year, {}).items() if not members or m in members}
     prev_all = table.get(year - 1, {})
     if not prev_all or not cur:
         return None, []
-    merged = {m.name: m for m in data.members}
+    merged = {m.name: m for m in records.members}
     prev: dict[str, int] = {}
     notes = []
     for m, u in prev_all.items():
@@ -71,15 +71,15 @@ MEMBER_COLUMNS = (Column("year", "year"), Column("member"), Column("units", "int
                   Column("yoy_pct", "growth_pct"))
 
 
-def by_member(data: SalesData, year: int | None = None, start: int | None = None,
+def by_member(records: SalesData, year: int | None = None, start: int | None = None,
               end: int | None = None, members: Sequence[str] = ()) -> Report:
     """One row per member and year: units, share of the year's total, change on last year."""
-    lo, hi = year_range((s.year for s in data.sales), "sales", year, start, end)
-    chosen = members_named(data, members)
-    table = _by_year(data)
+    lo, hi = year_range((s.year for s in records.sales), "sales", year, start, end)
+    chosen = members_named(records, members)
+    table = _by_year(records)
     rows: list[tuple[Value, ...]] = []
     prov: list[Provenance | None] = []
-    for s in data.sales:
+    for s in records.sales:
         if not lo <= s.year <= hi or (chosen and s.member not in chosen):
             continue
         whole = sum(table[s.year].values())
@@ -87,14 +87,14 @@ def by_member(data: SalesData, year: int | None = None, start: int | None = None
         rows.append((s.year, s.member, s.units, share_pct(s.units, whole),
                      None if before is None else s.units - before, growth_pct(before, s.units)))
         prov.append(s.prov)
-    notes = _member_notes(data, range(lo, hi + 1), chosen)
-    for m in data.members:
+    notes = _member_notes(records, range(lo, hi + 1), chosen)
+    for m in records.members:
         if m.merged_into and m.merged_from is not None and lo <= m.merged_from <= hi \
                 and (not chosen or m.merged_into in chosen or m.name in chosen):
             notes.append(f"{m.merged_into}'s figures include {m.name}'s from {m.merged_from}, so "
                          f"{m.merged_into}'s growth in {m.merged_from} is not like-for-like "
                          f"(see `alliance sales --by year`).")
-    for s in data.sales:
+    for s in records.sales:
         if lo <= s.year <= hi and (not chosen or s.member in chosen) \
                 and "column_misaligned" in s.prov.flags and s.prov.note:
             notes.append(f"{s.member} {s.year}: {s.prov.note}")
@@ -108,12 +108,12 @@ def by_member(data: SalesData, year: int | None = None, start: int | None = None
     return Report(
         title=f"Alliance sales by member, {span(range(lo, hi + 1))}",
         columns=MEMBER_COLUMNS, rows=rows, provenance=prov, notes=notes, footer=footer,
-        caption=caption(data.sources, f"sales {span(s.year for s in data.sales)}"),
-        chart=_chart(data, lo, hi, chosen), chart_unit="units sold per year, stacked by member")
+        caption=caption(records.sources, f"sales {span(s.year for s in records.sales)}"),
+        chart=_chart(records, lo, hi, chosen), chart_unit="units sold per year, stacked by member")
 
 
-def _chart(data: SalesData, lo: int, hi: int, chosen: Sequence[str]) -> tuple[Bar, ...]:
-    table = _by_year(data)
+def _chart(records: SalesData, lo: int, hi: int, chosen: Sequence[str]) -> tuple[Bar, ...]:
+    table = _by_year(records)
     return tuple(Bar(str(y), tuple((m, float(u)) for m, u in sorted(table[y].items())
                                    if not chosen or m in chosen))
                  for y in sorted(table) if lo <= y <= hi)
@@ -123,39 +123,62 @@ YEAR_COLUMNS = (Column("year", "year"), Column("units", "int"), Column("yoy_unit
                 Column("yoy_pct", "growth_pct"), Column("lfl_pct", "growth_pct"))
 
 
-def by_year(data: SalesData, year: int | None = None, start: int | None = None,
+def _scope(records: SalesData, year: int | None, start: int | None, end: int | None,
+           members: Sequence[str]) -> tuple[int, int, list[str]]:
+    """The first and last year asked for, and the members chosen (none: all)."""
+    lo, hi = year_range((s.year for s in records.sales), "sales", year, start, end)
+    return lo, hi, members_named(records, members)
+
+
+def _yearly(table: dict[int, dict[str, int]], chosen: Sequence[str]) -> dict[int, int]:
+    """Units per year of the chosen members, for the years where any of them is reported."""
+    out = {}
+    for y in sorted(table):
+        got = [u for m, u in table[y].items() if not chosen or m in chosen]
+        if got:
+            out[y] = sum(got)
+    return out
+
+
+def _perimeter(records: SalesData, lo: int, hi: int, chosen: Sequence[str],
+               table: dict[int, dict[str, int]]) -> tuple[dict[int, float | None], list[str]]:
+    """Like-for-like growth per year of the range, and the notes on what changed."""
+    lfl: dict[int, float | None] = {}
+    notes: list[str] = []
+    for y in _yearly(table, chosen):
+        if lo <= y <= hi:
+            lfl[y], why = _lfl(records, y, table, chosen)
+            notes.extend(why)
+    notes.extend(_member_notes(records, range(lo, hi + 1), chosen))
+    return lfl, notes
+
+
+def _whose(chosen: Sequence[str]) -> str:
+    return "Alliance" if not chosen else " + ".join(chosen)
+
+
+def by_year(records: SalesData, year: int | None = None, start: int | None = None,
             end: int | None = None, members: Sequence[str] = ()) -> Report:
     """One row per year: the total, its reported growth and its like-for-like growth."""
-    lo, hi = year_range((s.year for s in data.sales), "sales", year, start, end)
-    chosen = members_named(data, members)
-    table = _by_year(data)
-    totals = {t.year: t for t in data.totals}
+    lo, hi, chosen = _scope(records, year, start, end, members)
+    table = _by_year(records)
+    yearly = _yearly(table, chosen)
+    lfl, notes = _perimeter(records, lo, hi, chosen, table)
+    totals = {t.year: t for t in records.totals}
     rows: list[tuple[Value, ...]] = []
     prov: list[Provenance | None] = []
-    notes: list[str] = []
-
-    def units(y: int) -> int | None:
-        got = [u for m, u in table.get(y, {}).items() if not chosen or m in chosen]
-        return sum(got) if got else None
-
-    for y in sorted(table):
+    for y, cur in yearly.items():
         if not lo <= y <= hi:
             continue
-        cur, before = units(y), units(y - 1)
-        if cur is None:
-            continue
-        lfl, why = _lfl(data, y, table, chosen)
-        notes.extend(why)
+        before = yearly.get(y - 1)
         rows.append((y, cur, None if before is None else cur - before,
-                     growth_pct(before, cur), lfl))
+                     growth_pct(before, cur), lfl[y]))
         prov.append(totals[y].prov if y in totals and not chosen else None)
-    notes.extend(_member_notes(data, range(lo, hi + 1), chosen))
-    what = "Alliance" if not chosen else " + ".join(chosen)
     return Report(
-        title=f"{what} sales by year, {span(range(lo, hi + 1))}",
+        title=f"{_whose(chosen)} sales by year, {span(range(lo, hi + 1))}",
         columns=YEAR_COLUMNS, rows=rows, provenance=prov, notes=notes,
-        caption=caption(data.sources, f"sales {span(s.year for s in data.sales)}"),
-        chart=_chart(data, lo, hi, chosen), chart_unit="units sold per year, stacked by member")
+        caption=caption(records.sources, f"sales {span(s.year for s in records.sales)}"),
+        chart=_chart(records, lo, hi, chosen), chart_unit="units sold per year, stacked by member")
 
 
 SUMMARY_COLUMNS = (Column("from_year", "year"), Column("to_year", "year"),
@@ -164,23 +187,22 @@ SUMMARY_COLUMNS = (Column("from_year", "year"), Column("to_year", "year"),
                    Column("peak_units", "int"))
 
 
-def summary(data: SalesData, year: int | None = None, start: int | None = None,
+def summary(records: SalesData, year: int | None = None, start: int | None = None,
             end: int | None = None, members: Sequence[str] = ()) -> Report:
     """One row for the range: first and last year's units, CAGR between them, and the peak."""
-    yearly = by_year(data, year, start, end, members)
+    lo, hi, chosen = _scope(records, year, start, end, members)
+    table = _by_year(records)
+    yearly = {y: u for y, u in _yearly(table, chosen).items() if lo <= y <= hi}
+    _, notes = _perimeter(records, lo, hi, chosen, table)
     rows: list[tuple[Value, ...]] = []
-    if yearly.rows:
-        first, last = yearly.rows[0], yearly.rows[-1]
-        y0, u0, y1, u1 = first[0], first[1], last[0], last[1]
-        assert isinstance(y0, int) and isinstance(u0, int)
-        assert isinstance(y1, int) and isinstance(u1, int)
-        peak = max(yearly.rows, key=lambda r: r[1] if isinstance(r[1], int) else -1)
-        rows.append((y0, y1, u0, u1, cagr_pct(u0, u1, y1 - y0), peak[0], peak[1]))
-    notes = list(yearly.notes)
-    if rows:
+    if yearly:
+        y0, y1 = min(yearly), max(yearly)
+        peak = max(yearly, key=lambda y: yearly[y])  # the first year of the highest total
+        rows.append((y0, y1, yearly[y0], yearly[y1], cagr_pct(yearly[y0], yearly[y1], y1 - y0),
+                     peak, yearly[peak]))
         notes.insert(0, "CAGR compares the reported totals of the first and last year; the "
                         "perimeter changes listed below make it differ from like-for-like growth.")
     return Report(
-        title=yearly.title.replace("by year", "summary"), columns=SUMMARY_COLUMNS, rows=rows,
-        notes=notes if len(notes) > 1 else [], caption=yearly.caption)
-
+        title=f"{_whose(chosen)} sales summary, {span(range(lo, hi + 1))}",
+        columns=SUMMARY_COLUMNS, rows=rows, notes=notes if len(notes) > 1 else [],
+        caption=caption(records.sources, f"sales {span(s.year for s in records.sales)}"))

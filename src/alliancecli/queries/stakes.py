@@ -16,7 +16,7 @@ COLUMNS = (Column("holder"), Column("target"), Column("pct", "num"), Column("vot
            Column("note", "note"))
 
 
-def parse_as_of(data: StakesData, text: str | None) -> PartialDate | None:
+def parse_as_of(records: StakesData, text: str | None) -> PartialDate | None:
     """Check --as-of: any date from the first stake on; None means the latest state."""
     if text is None:
         return None
@@ -24,7 +24,7 @@ def parse_as_of(data: StakesData, text: str | None) -> PartialDate | None:
         when = PartialDate.parse(text.strip())
     except ValueError as e:
         raise QueryError(f"--as-of: {e}") from None
-    first = min(s.since for s in data.stakes)
+    first = min(s.since for s in records.stakes)
     if when.end() < first.end():
         raise QueryError(f"no stakes before {first.iso}; --as-of takes a date from "
                          f"{first.iso} on")
@@ -39,9 +39,9 @@ def in_force(stake: Stake, when: PartialDate | None) -> bool:
     return stake.since.end() <= at and (stake.until is None or at < stake.until.end())
 
 
-def _names(data: StakesData, holder: Sequence[str], target: Sequence[str]) -> tuple[set[str],
+def _names(records: StakesData, holder: Sequence[str], target: Sequence[str]) -> tuple[set[str],
                                                                                        set[str]]:
-    known = {e.name: e.aliases for e in data.entities}
+    known = {e.name: e.aliases for e in records.entities}
     return ({resolve_name(h, known, "holder") for h in holder},
             {resolve_name(t, known, "target") for t in target})
 
@@ -54,17 +54,17 @@ def _row(s: Stake) -> tuple[Value, ...]:
             s.prov.qualifier, " ".join(notes) or None)
 
 
-def stakes(data: StakesData, as_of: str | None = None, holder: Sequence[str] = (),
+def stakes(records: StakesData, as_of: str | None = None, holder: Sequence[str] = (),
            target: Sequence[str] = (), history: bool = False) -> Report:
     """Stakes in force at ``as_of`` (or every change with ``history``)."""
-    when = parse_as_of(data, as_of)
-    holders, targets = _names(data, holder, target)
-    chosen = [s for s in data.stakes
+    when = parse_as_of(records, as_of)
+    holders, targets = _names(records, holder, target)
+    chosen = [s for s in records.stakes
               if (not holders or holders & set(s.holder))
               and (not targets or targets & set(s.target))
               and (history or in_force(s, when))]
-    first = min(s.since for s in data.stakes).year
-    last = max(max(s.since.year, s.until.year if s.until else 0) for s in data.stakes)
+    first = min(s.since for s in records.stakes).year
+    last = max(max(s.since.year, s.until.year if s.until else 0) for s in records.stakes)
     at = "the latest state" if when is None else f"the end of {when.iso}"
     if history:
         title = "Alliance stakes: every change"
@@ -80,8 +80,8 @@ def stakes(data: StakesData, as_of: str | None = None, holder: Sequence[str] = (
     return Report(
         title=title, columns=COLUMNS, rows=[_row(s) for s in chosen],
         provenance=[s.prov for s in chosen], notes=notes,
-        caption=caption(data.sources, f"stakes {first}\u2013{last}"),
-        tree=None if history else control_tree([s for s in data.stakes if in_force(s, when)],
+        caption=caption(records.sources, f"stakes {first}\u2013{last}"),
+        tree=None if history else control_tree([s for s in records.stakes if in_force(s, when)],
                                                at))
 
 

@@ -16,11 +16,11 @@ COLUMNS = (Column("date", "date"), Column("year", "year"), Column("event"), Colu
 VIEW = ("date", "event", "tags", "kind", "date_note")
 
 
-def timeline(data: TimelineData, year: int | None = None, start: int | None = None,
+def timeline(records: TimelineData, year: int | None = None, start: int | None = None,
              end: int | None = None, tags: Sequence[str] = (), search: str | None = None,
              members: Sequence[str] = (), kind: str | None = None) -> Report:
     """Events in date order; every filter narrows, none can widen."""
-    events = data.events
+    events = records.events
     ends = (events[0].date.year, events[-1].date.year) if events else ()  # sorted by date
     lo, hi = year_range(ends, "timeline", year, start, end)
     wanted_tags: set[str] = set()
@@ -29,7 +29,7 @@ def timeline(data: TimelineData, year: int | None = None, start: int | None = No
         wanted_tags = {resolve_name(t, known_tags, "tag") for t in tags}
     wanted_members: set[str] = set()
     if members:
-        known = {m: data.aliases.get(m, ()) for e in events for m in e.members}
+        known = {m: records.aliases.get(m, ()) for e in events for m in e.members}
         wanted_members = {resolve_name(m, known, "member") for m in members}
     if kind is not None:
         kind = parse(EventKind, kind, "kind")
@@ -51,7 +51,7 @@ def timeline(data: TimelineData, year: int | None = None, start: int | None = No
         title=f"Alliance timeline, {span(range(lo, hi + 1))}", columns=COLUMNS, rows=rows,
         view=VIEW,
         provenance=prov, notes=notes,
-        caption=caption(data.sources, f"events {span(ends)}"))
+        caption=caption(records.sources, f"events {span(ends)}"))
 
 
 def _keep(e: Event, lo: int, hi: int, tags: set[str], members: set[str], kind: str | None,
