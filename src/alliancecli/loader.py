@@ -559,21 +559,22 @@ def _build_timeline(where: DataDir) -> TimelineData:
     alias_doc = Fields(raw_aliases, doc.file, "aliases", frozenset(raw_aliases))
     aliases = {name: alias_doc.strs(name) for name in raw_aliases}
 
-    def full(item: Any, i: int) -> Event:
-        f = Fields(item, doc.file, functools.partial(_label("events", "date"), item, i),
-                   EVENT_KEYS)
-        return Event(f.date("date"), f.opt_text("date_note"), f.text("event"),
-                     f.strs("tags", TAGS, nonempty=True), f.enum("kind", KINDS),
-                     f.strs("members"), _prov(f, sources))
-
     # A timeline may hold hundreds of thousands of events: try the quick check first and
     # run the full one (which names the file, record and field) only for a record it doubts.
     dates: dict[str, PartialDate] = {}
-    events = [_quick_event(item, sources, dates) or full(item, i)
+    events = [_quick_event(item, sources, dates) or _event(item, i, doc.file, sources)
               for i, item in enumerate(_list(doc, "events"))]
     # ISO text at mixed precision sorts like the date itself ("2010" < "2010-02" < "2010-02-26").
     events.sort(key=_BY_DATE)
     return TimelineData(tuple(sources.values()), tuple(events), aliases)
+
+
+def _event(item: Any, i: int, file: str, sources: dict[str, Source]) -> Event:
+    """The full check of one event: every problem names the file, the record and the field."""
+    f = Fields(item, file, functools.partial(_label("events", "date"), item, i), EVENT_KEYS)
+    return Event(f.date("date"), f.opt_text("date_note"), f.text("event"),
+                 f.strs("tags", TAGS, nonempty=True), f.enum("kind", KINDS),
+                 f.strs("members"), _prov(f, sources))
 
 
 def _texts(v: Any) -> bool:
