@@ -47,7 +47,7 @@ def readme_examples() -> list[str]:
         for line in block.splitlines():
             line = line.removeprefix("$ ").strip()
             if line.startswith("alliance "):
-                out.append(re.split(r"\s(?:\||>|&&|#)\s", line)[0])
+                out.append(re.split(r"\s(?:\||>>?|&&|#)\s", line)[0])
     return out
 
 

@@ -76,6 +76,11 @@ class LazyGroup(TyperGroup):
     for its own (click's documented lazy-loading pattern); help and completion ask for each.
     """
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from .completion import optional_shell
+
+        return super().parse_args(ctx, optional_shell(args))
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
 
@@ -102,6 +107,7 @@ def build_app() -> typer.Typer:
     app = typer.Typer(
         name="alliance",
         cls=LazyGroup,
+        add_completion=False,  # completion.options(): scripts that quote, for a named shell
         help=HELP,
         no_args_is_help=True,
         pretty_exceptions_enable=False,
@@ -164,10 +170,13 @@ def _run(argv: list[str] | None) -> int:
     from typer import Abort, Exit
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
+    from .completion import options as completion_options
+
     State.data_path, State.debug = None, os.environ.get("ALLIANCE_DEBUG", "") not in ("", "0")
     args = sys.argv[1:] if argv is None else argv
-    group = typer.main.get_command(build_app())
     try:
+        group = typer.main.get_command(build_app())
+        group.params.extend(completion_options())
         rv = group.main(args=args, prog_name="alliance", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
     except Exit as e:
