@@ -60,6 +60,8 @@ for cols, rows, args in json.loads(sys.argv[1]):
     os.write(1, b"\0SCREEN-END\0")
 print(json.dumps(codes), file=sys.stderr)
 """
+# Every test here reads the same rendered screens: keep them on one xdist worker.
+pytestmark = pytest.mark.xdist_group("screens")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 RECORD = re.compile(r"^── (\d+ of \d+|Total) ─+$")
 
@@ -95,7 +97,9 @@ def _render(cases: Sequence[Case]) -> dict[Case, Shown]:
     assert len(chunks) == len(cases) + 1 and chunks[-1] == b""
     shown = {}
     for case, chunk, rc in zip(cases, chunks, codes, strict=False):
-        screen = pyte.Screen(case.width, SCREEN_ROWS)
+        # Room for every line written (none is wider than the screen; a test checks that),
+        # and no more: pyte's cost grows with the screen's size.
+        screen = pyte.Screen(case.width, chunk.count(b"\n") + 2)
         stream = pyte.ByteStream(screen)
         stream.feed(chunk)
         lines = [line.rstrip() for line in screen.display]
