@@ -98,7 +98,7 @@ def record(doc: Any, key: str, id_: str) -> dict[str, Any]:
 def test_sql_sum_of_nissan_units_csv() -> None:
     r = ok("sql", "SELECT SUM(units) AS units FROM sales "
                   "WHERE member = 'Nissan' AND year BETWEEN 2011 AND 2018", "-f", "csv")
-    assert r.out == f"units\n{NISSAN_2011_2018}\n"
+    assert r.out == f'"units"\n{NISSAN_2011_2018}\n'
 
 
 def test_sql_sum_of_nissan_units_json() -> None:
@@ -132,7 +132,7 @@ def test_sql_through_the_installed_command(cli: type[Result]) -> None:
                    "ORDER BY year", "-f", "csv")
     assert (r.code, r.err) == (0, "")
     # Total row: 8,029,222 in 2011 and 10,756,875 in 2018
-    assert r.out == "year,units\n2011,8029222\n2018,10756875\n"
+    assert r.out == '"year","units"\n2011,8029222\n2018,10756875\n'
 
 
 @pytest.mark.parametrize("statement", [
@@ -466,7 +466,7 @@ def test_init_data_output_works_with_data(tmp_path: Path) -> None:
     ok("init-data", str(target))
     mine = ok("--data", str(target), "sales", "--year", "2017", "-f", "csv")
     assert mine.out == ok("sales", "--year", "2017", "-f", "csv").out
-    assert "2017,Nissan,5816278," in mine.out
+    assert '2017,"Nissan",5816278,' in mine.out
     assert ok("--data", str(target), "check").code == 0
 
 
@@ -610,4 +610,4 @@ def test_sorting_a_column_of_mixed_types_puts_numbers_first() -> None:
     r = invoke("sql", "SELECT 1 AS x UNION SELECT 'a' UNION SELECT 2.5", "--sort", "x",
                "-f", "csv")
     assert r.code == 0, r.err
-    assert r.out == "x\n1\n2.5\na\n"
+    assert r.out == '"x"\n1\n2.5\n"a"\n'

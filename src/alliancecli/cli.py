@@ -13,7 +13,7 @@ import typer
 from typer import _click as click
 from typer.core import TyperGroup
 
-from .errors import AllianceError
+from .errors import AllianceError, ReaderGone
 from .options import State
 
 HELP = """Query the Renault–Nissan–Mitsubishi Alliance: sales, EVs, stakes, timeline, plants.
@@ -136,6 +136,10 @@ def _error(message: str) -> None:
         pass
 
 
+EXIT_READER_GONE = 141
+"""Exit status when the reader closed the pipe (EPIPE), for every command and format."""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return its exit code (0 ok, 1 data or runtime error, 2 usage, 130 Ctrl-C)."""
     for stream in (sys.stdout, sys.stderr):
@@ -151,10 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = _run(argv)
         sys.stdout.flush()
-    except BrokenPipeError:
+    except (BrokenPipeError, ReaderGone):
         # The reader left (| head, | true): end quietly, and keep the exit flush quiet too.
+        # 141 is what a shell reports for a tool killed by SIGPIPE (128 + 13), as cat or grep
+        # would be: `set -o pipefail` scripts see alliance exactly as they see those tools.
         _quiet_stdout()
-        return 1
+        return EXIT_READER_GONE
     except OSError as e:  # a full disk, a closed terminal, a file that went away
         _quiet_stdout()
         where = f" ({e.filename})" if e.filename else ""
@@ -181,6 +187,17 @@ def _run(argv: list[str] | None) -> int:
         return rv if isinstance(rv, int) else 0
     except Exit as e:
         return e.exit_code
+    except SystemExit as e:
+        # typer and rich answer an EPIPE while writing help with exit 1: the reader has gone,
+        # which is one status for every output.
+        cause: BaseException | None = e.__context__
+        while cause is not None:
+            if isinstance(cause, BrokenPipeError | ReaderGone):
+                raise ReaderGone() from None
+            cause = cause.__context__
+        raise
+    except ReaderGone:
+        raise
     except (KeyboardInterrupt, Abort):
         _error_newline()
         return 130

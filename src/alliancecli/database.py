@@ -39,11 +39,14 @@ def table_reports(where: DataDir | None) -> dict[str, Report]:
     return {name: table.build(area.load(where)) for name, (area, table) in TABLES.items()}
 
 
-def build(where: DataDir | None,
-          target: sqlite3.Connection | None = None) -> sqlite3.Connection:
-    """Create every table in ``target`` (a new in-memory database by default)."""
-    conn = target or sqlite3.connect(":memory:")
-    for name, report in table_reports(where).items():
+def build(where: DataDir | None) -> sqlite3.Connection:
+    """A new in-memory database with every table."""
+    return fill(sqlite3.connect(":memory:"), table_reports(where))
+
+
+def fill(conn: sqlite3.Connection, reports: dict[str, Report]) -> sqlite3.Connection:
+    """Create a table in ``conn`` for each report, and commit."""
+    for name, report in reports.items():
         cols = ", ".join(f'"{c.name}" {sql_type(c)}' for c in report.columns)
         conn.execute(f'CREATE TABLE "{name}" ({cols})')
         marks = ", ".join("?" for _ in report.columns)

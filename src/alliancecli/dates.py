@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+# ASCII digits only: \d would take Arabic-Indic and other digits and rewrite them as ASCII.
+_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
 class PartialDate:

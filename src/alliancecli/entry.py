@@ -8,6 +8,9 @@ from types import FrameType
 
 def _interrupted(signum: int, frame: FrameType | None) -> None:
     """Ctrl-C: a newline, exit 130, and no traceback wherever the program was."""
+    files = sys.modules.get("alliancecli.safefiles")
+    if files is not None:  # an export in progress: remove its half-written temporary files
+        files.discard_pending()
     try:
         os.write(2, b"\n")
     except OSError:

@@ -37,3 +37,10 @@ class RefusalError(AllianceError):
     """The tool refuses to act, e.g. an export target already exists (exit 1)."""
 
     exit_code = 1
+
+
+class ReaderGone(Exception):
+    """The reader of standard output has closed it (EPIPE): end quietly.
+
+    Not an OSError on purpose: typer turns an EPIPE OSError into its own exit status 1.
+    """

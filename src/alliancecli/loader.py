@@ -9,6 +9,7 @@ import gc
 import json
 import operator
 import os
+import re
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from pathlib import Path
@@ -57,6 +58,13 @@ SCHEMA_VERSION = 1
 MAX_BYTES = 256 * 1024 * 1024
 """A data file larger than this is refused before it is read."""
 MAX_INT_DIGITS = 20
+INT_RANGE = range(-(2**63), 2**63)
+"""Integers SQLite can store (64-bit): every output can write them."""
+YEARS = range(1850, 2101)
+"""Years a record may be about or dated in: wide of the Alliance's history, and bounded so that
+a year cannot make a query loop over centuries."""
+SEPARATOR = ";"
+"""Joins list items in csv, tsv and tables, so no item of a list field may contain it."""
 
 # The vocabularies of vocab.py as sets of plain strings, for fast checks of raw JSON values.
 TAGS, KINDS, FLAGS, SUBJECT_TYPES, EV_METRICS, SALES_METRICS, ORIGINS, CAPACITY_UNITS, \
@@ -142,7 +150,33 @@ def _float(text: str) -> float:
 def _int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_INT_DIGITS:
         raise _Reject(f"integer with {len(text)} digits is out of range")
-    return int(text)
+    value = int(text)
+    if value not in INT_RANGE:
+        raise _Reject(f"integer {text} does not fit in 64 bits (SQLite's limit)")
+    return value
+
+
+# A lone surrogate can only come from a \uD800-\uDFFF escape (UTF-8 itself cannot hold one).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _lone_surrogate(node: Any, where: str) -> str | None:
+    """The path of the first string (or key) that holds a lone surrogate, if any."""
+    stack = [(node, where)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return path
+        elif isinstance(item, dict):
+            for k, v in item.items():
+                stack.append((k, f"{path} (a key)"))
+                stack.append((v, f"{path}.{k}"))
+        elif isinstance(item, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(item))
+    return None
 
 
 def read_json(where: DataDir, area: str) -> Any:
@@ -171,8 +205,8 @@ def read_json(where: DataDir, area: str) -> Any:
     except UnicodeDecodeError as e:
         raise DataError(name, f"is not UTF-8 (byte {e.start} is 0x{raw[e.start]:02x})") from None
     try:
-        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant,
-                          parse_float=_float, parse_int=_int)
+        doc = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant,
+                         parse_float=_float, parse_int=_int)
     except json.JSONDecodeError as e:
         raise DataError(name, f"is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") \
             from None
@@ -182,6 +216,12 @@ def read_json(where: DataDir, area: str) -> Any:
         raise DataError(name, "is nested too deeply to be this dataset") from None
     except ValueError as e:  # e.g. a float literal Python refuses
         raise DataError(name, f"is not valid JSON: {str(e)[:120]}") from None
+    if _SURROGATE_ESCAPE.search(text):
+        path = _lone_surrogate(doc, area)
+        if path is not None:
+            raise DataError(name, "holds text that is not valid Unicode (a lone surrogate "
+                            f"escape such as \\ud800) at {path}")
+    return doc
 
 
 # --- typed field access ----------------------------------------------------------------
@@ -256,6 +296,24 @@ class Fields:
     def opt_flag(self, key: str) -> bool | None:
         return None if self.obj.get(key) is None else self.flag(key)
 
+    def year(self, key: str) -> int:
+        v = self.whole(key)
+        if v not in YEARS:
+            raise self.fail(key, f"{v} is not a year from {YEARS[0]} to {YEARS[-1]}")
+        return v
+
+    def opt_year(self, key: str) -> int | None:
+        return None if self.obj.get(key) is None else self.year(key)
+
+    def joined(self, key: str) -> tuple[str, ...]:
+        """A list shown joined by ';' in csv, tsv and tables: no item may contain one."""
+        items = self.strs(key)
+        for item in items:
+            if SEPARATOR in item:
+                raise self.fail(key, f"item '{item}' contains '{SEPARATOR}', which separates "
+                                "list items in csv and tsv")
+        return items
+
     def strs(self, key: str, allowed: AbstractSet[str] | None = None,
              nonempty: bool = False) -> tuple[str, ...]:
         v = self.obj.get(key, [])
@@ -281,9 +339,12 @@ class Fields:
     def date(self, key: str) -> PartialDate:
         v = self.text(key)
         try:
-            return PartialDate.parse(v)
+            d = PartialDate.parse(v)
         except ValueError as e:
             raise self.fail(key, str(e)) from None
+        if d.year not in YEARS:
+            raise self.fail(key, f"{v} is not in the years {YEARS[0]} to {YEARS[-1]}")
+        return d
 
     def opt_date(self, key: str) -> PartialDate | None:
         return None if self.obj.get(key) is None else self.date(key)
@@ -362,7 +423,7 @@ def _document(where: DataDir, area: str, keys: tuple[str, ...]) -> tuple[Fields,
     doc = Fields(read_json(where, area), name, "top level",
                  frozenset(("schema_version", "area", "sources", *keys)))
     version = doc.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if type(version) is not int or version != SCHEMA_VERSION:  # not true, not 1.0
         raise doc.fail("schema_version", f"is {version!r}; this version of alliance reads "
                        f"schema_version {SCHEMA_VERSION}")
     if doc.text("area") != area:
@@ -425,7 +486,7 @@ def _build_sales(where: DataDir) -> SalesData:
     members = _each(doc, "members", _label("members", "name"),
                     ("name", "aliases", "merged_into", "merged_from", "note", "quote"),
                     lambda f: Member(f.text("name"), f.strs("aliases"), f.opt_text("merged_into"),
-                                     f.opt_whole("merged_from"), f.opt_text("note"),
+                                     f.opt_year("merged_from"), f.opt_text("note"),
                                      f.strs("quote")))
     _unique(doc, "members", (m.name for m in members), "member")
     names = {m.name for m in members}
@@ -435,7 +496,7 @@ def _build_sales(where: DataDir) -> SalesData:
                             f"members ({m.name})", "merged_into")
 
     def sale(f: Fields) -> Sale:
-        s = Sale(f.whole("year"), f.text("member"), f.whole("units"), f.enum("metric",
+        s = Sale(f.year("year"), f.text("member"), f.whole("units"), f.enum("metric",
                  SALES_METRICS), f.text("column"), _prov(f, sources))
         if s.member not in names:
             raise f.fail("member", f"'{s.member}' is not in members ({', '.join(sorted(names))})")
@@ -453,7 +514,7 @@ def _build_sales(where: DataDir) -> SalesData:
         seen.add((s.year, s.member))
     totals = _each(doc, "totals", _label("totals", "year"),
                    ("year", "units", "column", *PROV_KEYS),
-                   lambda f: Total(f.whole("year"), f.whole("units"), f.text("column"),
+                   lambda f: Total(f.year("year"), f.whole("units"), f.text("column"),
                                    _prov(f, sources)))
     totals.sort(key=lambda t: t.year)
     _unique(doc, "totals", (str(t.year) for t in totals), "total for year")
@@ -467,7 +528,7 @@ def _build_sales(where: DataDir) -> SalesData:
                             f"totals ({t.year})", "units")
     statements = _each(doc, "statements", _label("statements", "id"),
                        ("id", "year", "subject", "metric", "value", "kind", *PROV_KEYS),
-                       lambda f: Statement(f.text("id"), f.whole("year"), f.text("subject"),
+                       lambda f: Statement(f.text("id"), f.year("year"), f.text("subject"),
                                            f.text("metric"), f.num("value"), f.enum("kind", KINDS),
                                            _prov(f, sources)))
     _unique(doc, "statements", (st.id for st in statements), "statement id")
@@ -493,7 +554,7 @@ def _build_ev(where: DataDir) -> EvData:
             date=f.date("date"), date_note=f.opt_text("date_note"), alt_date=f.opt_date("alt_date"),
             subject=f.text("subject"), subject_type=f.enum("subject_type", SUBJECT_TYPES),
             metric=f.enum("metric", EV_METRICS), units=f.positive("units"),
-            cumulative=f.flag("cumulative"), covers=f.strs("covers"), text=f.text("text"),
+            cumulative=f.flag("cumulative"), covers=f.joined("covers"), text=f.text("text"),
             origin=f.enum("origin", ORIGINS), prov=_prov(f, sources))
         if m.subject_type == "model" and m.subject not in names:
             raise f.fail("subject", f"model '{m.subject}' is not in the models catalogue")
@@ -574,7 +635,7 @@ def _event(item: Any, i: int, file: str, sources: dict[str, Source]) -> Event:
     f = Fields(item, file, functools.partial(_label("events", "date"), item, i), EVENT_KEYS)
     return Event(f.date("date"), f.opt_text("date_note"), f.text("event"),
                  f.strs("tags", TAGS, nonempty=True), f.enum("kind", KINDS),
-                 f.strs("members"), _prov(f, sources))
+                 f.joined("members"), _prov(f, sources))
 
 
 def _texts(v: Any) -> bool:
@@ -607,11 +668,14 @@ def _quick_event(item: Any, sources: dict[str, Source],
         members, note, raw = item.get("members", []), item.get("date_note"), item["date"]
         if not (type(text) is str and text.strip() and type(tags) is list and tags
                 and TAGS.issuperset(tags) and kind in KINDS and _texts(members)
+                and not any(SEPARATOR in m for m in members)
                 and _opt_text(note) and type(raw) is str):
             return None
         date = dates.get(raw)
         if date is None:
             date = dates[raw] = PartialDate.parse(raw)
+        if date.year not in YEARS:
+            return None
         prov = _quick_prov(item, sources)
         if prov is None:
             return None
@@ -637,7 +701,7 @@ def _build_plants(where: DataDir) -> PlantsData:
             capacity_unit=f.opt_enum("capacity_unit", CAPACITY_UNITS),
             capacity_qualifier=f.opt_text("capacity_qualifier"),
             initial_capacity=f.positive("initial_capacity"),
-            capacity_note=f.opt_text("capacity_note"), products=f.strs("products"),
+            capacity_note=f.opt_text("capacity_note"), products=f.joined("products"),
             investment=f.opt_num("investment"), currency=f.opt_text("currency"),
             investment_qualifier=f.opt_text("investment_qualifier"),
             investment_note=f.opt_text("investment_note"),

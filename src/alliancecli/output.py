@@ -12,11 +12,12 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, assert_never
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, assert_never
 
 from .dates import PartialDate
 from .errors import QueryError
 from .report import Column, Node, Report, Value
+from .streams import Stdout, write_all
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -212,18 +213,6 @@ class Sink(Protocol):
     def write(self, s: str, /) -> int: ...
 
 
-class _Utf8:
-    """A text sink that writes UTF-8 bytes to stdout whatever the stream's own encoding."""
-
-    def __init__(self) -> None:
-        self.buffer: IO[bytes] | None = getattr(sys.stdout, "buffer", None)
-
-    def write(self, s: str) -> int:
-        if self.buffer is None:
-            return sys.stdout.write(s)
-        return self.buffer.write(s.encode("utf-8", "surrogateescape"))
-
-
 def emit(report: Report, opts: Options) -> None:
     """Write ``report`` to stdout in the chosen format, and its notes where they belong."""
     columns, rows, matched = shape(report, opts)
@@ -242,12 +231,13 @@ def emit(report: Report, opts: Options) -> None:
             deliver(lines, paged=not opts.no_pager)
             return
         case FormatKind.CSV | FormatKind.TSV | FormatKind.JSON | FormatKind.JSONL:
-            write_machine(kind, columns, rows, _Utf8(), header=not opts.no_header)
+            sink = Stdout()  # machine formats are UTF-8, whatever the terminal's encoding
+            write_machine(kind, columns, rows, sink, header=not opts.no_header)
+            sink.flush()
         case FormatKind.TABULATE:
             _tabulate(columns, rows, opts)
         case _:
             assert_never(kind)
-    sys.stdout.flush()
     _notes_to_stderr(report, rows, opts)
 
 
@@ -268,11 +258,14 @@ def write_machine(kind: FormatKind, columns: Sequence[Column],
     if kind is FormatKind.CSV:
         import csv
 
-        w = csv.writer(sink, lineterminator="\n")
+        # Every text cell quoted, numbers bare, a missing value an empty unquoted cell: a field
+        # holding a quote, a comma, \r or \n is always quoted, and csvkit's dialect sniffer
+        # (csv.Sniffer over the first kilobyte) finds the comma even when long quoted notes
+        # hold quotes and spaces.
+        w = csv.writer(sink, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
         if header:
             w.writerow(names)
-        # csv writes None as "" and numbers exactly; only dates, lists and booleans need text.
-        w.writerows(_converted(rows, columns, _CSV_TEXT))
+        w.writerows(_csv_cells(rows, columns))
     elif kind is FormatKind.TSV:
         if header:
             sink.write("\t".join(names) + "\n")
@@ -295,11 +288,30 @@ def write_machine(kind: FormatKind, columns: Sequence[Column],
         raise ValueError(f"{kind} is not a machine format")
 
 
-_CSV_TEXT: dict[str, Callable[[Any], Any]] = {
-    "date": lambda v: "" if v is None else v.iso,
-    "list": lambda v: "" if v is None else ";".join(v),
-    "bool": plain,
-}
+class _Missing(float):
+    """What csv writes for None: QUOTE_NONNUMERIC leaves a number unquoted, and this number
+    prints as nothing, so a missing value is an empty cell, not a quoted empty string."""
+
+    def __str__(self) -> str:
+        return ""
+
+    __repr__ = __str__
+
+
+_MISSING = _Missing()
+
+
+def _csv_cells(rows: Iterable[tuple[Value, ...]],
+               columns: Sequence[Column]) -> Iterator[list[Any]]:
+    """Rows for csv: dates, lists and booleans as their text, None as an empty cell."""
+    text = [i for i, c in enumerate(columns) if c.kind in ("date", "list", "bool")]
+    for r in rows:
+        cells: list[Any] = [_MISSING if v is None else v for v in r]
+        for i in text:
+            if r[i] is not None:
+                cells[i] = plain(r[i])
+        yield cells
+
 _JSON_VALUE: dict[str, Callable[[Any], Any]] = {"date": lambda v: None if v is None else v.iso}
 
 
@@ -338,7 +350,7 @@ def _tabulate(columns: Sequence[Column], rows: Sequence[tuple[Value, ...]],
     body = [[cell(v) for v in r] for r in rows]
     headers: Any = () if opts.no_header else [c.name for c in columns]
     text = tabulate(body, headers=headers, tablefmt=name, disable_numparse=True)
-    _Utf8().write(text + "\n")
+    write_all((text + "\n").encode("utf-8"))
 
 
 # --- tables, trees and charts for people ----------------------------------------------------

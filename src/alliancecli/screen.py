@@ -14,7 +14,9 @@ import subprocess
 import sys
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import IO, NamedTuple
+from typing import NamedTuple
+
+from .streams import Stdout, terminal_encoding
 
 CHUNK = 2_000
 """Lines written at once: a large table streams instead of waiting to be laid out."""
@@ -51,15 +53,14 @@ def pager_command() -> list[str] | None:
 def deliver(lines: Iterable[str], paged: bool = True) -> None:
     """Write ``lines``; on a terminal, page them when they are taller than the screen."""
     it = iter(lines)
-    out = sys.stdout
-    if not (paged and out.isatty()):
-        _write(out, it)
+    if not (paged and sys.stdout.isatty()):
+        _write(it)
         return
     command = pager_command()
     room = size().lines - 1  # the pager's prompt, or the shell's, takes the last line
     head = list(islice(it, room + 1))
     if command is None or len(head) <= room:
-        _write(out, _chain(head, it))
+        _write(_chain(head, it))
         return
     _page(command, _chain(head, it))
 
@@ -69,9 +70,12 @@ def _chain(head: list[str], rest: Iterator[str]) -> Iterator[str]:
     yield from rest
 
 
-def _write(out: IO[str], lines: Iterator[str]) -> None:
+def _write(lines: Iterator[str]) -> None:
+    # A terminal that cannot show a character gets '?', never a crash.
+    sink = Stdout(terminal_encoding(), "replace")
     while chunk := list(islice(lines, CHUNK)):
-        out.write("\n".join(chunk) + "\n")
+        sink.write("\n".join(chunk) + "\n")
+    sink.flush()
 
 
 def _page(command: list[str], lines: Iterator[str]) -> None:
@@ -82,10 +86,10 @@ def _page(command: list[str], lines: Iterator[str]) -> None:
     try:
         pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
     except OSError:  # not installed, not executable: print directly instead
-        _write(sys.stdout, lines)
+        _write(lines)
         return
     assert pager.stdin is not None
-    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    encoding = terminal_encoding()
     # Ctrl-C belongs to the pager while it runs (less uses it); it must not kill this process
     # and leave the pager behind on the terminal.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)

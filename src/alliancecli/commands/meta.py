@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import typer
 
@@ -80,12 +81,15 @@ def about(*, opts: Options) -> None:
 
 
 def init_data(
-    directory: Annotated[Path, typer.Argument(
+    directory: Annotated[str, typer.Argument(
         metavar="DIR", help="Where to write the five JSON files (created if missing).")],
     force: Annotated[bool, typer.Option(
-        "--force", help="Overwrite files that already exist.")] = False,
+        "--force", help="Replace files that already exist (never links or devices).")] = False,
 ) -> None:
     """Write the bundled dataset to DIR, as a starting point for your own (use it with --data).
+
+    The files are written in full beside their targets and then renamed into place: a failure
+    or Ctrl-C leaves what was there before untouched.
 
     Examples:
 
@@ -93,16 +97,21 @@ def init_data(
 
       alliance --data ./my-data check
     """
+    from ..safefiles import output_path, replace_files
+
+    folder = output_path(directory, "DIR")
+    assert folder is not None
     src = bundled()
-    targets = [directory / a.file for a in AREAS]
-    existing = [str(t) for t in targets if t.exists()]
-    if existing and not force:
-        raise RefusalError(f"{existing[0]} already exists; use --force to overwrite")
+
+    def copy(area: str) -> Callable[[BinaryIO], None]:
+        def write(stream: BinaryIO) -> None:
+            stream.write(src.file(area).read_bytes())
+        return write
+
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        for area, target in zip(AREAS, targets, strict=True):
-            target.write_bytes(src.file(area.name).read_bytes())
+        replace_files(folder, {a.file: copy(a.name) for a in AREAS}, force)
     except OSError as e:
-        raise RefusalError(f"cannot write to {directory}: {e.strerror or e}") from None
-    print(f"wrote {len(targets)} files to {directory}; use them with "
-          f"`alliance --data {directory} ...`", file=sys.stderr)
+        raise RefusalError(f"cannot write to {folder}: {e.strerror or e}; nothing was changed") \
+            from None
+    print(f"wrote {len(AREAS)} files to {folder}; use them with "
+          f"`alliance --data {folder} ...`", file=sys.stderr)

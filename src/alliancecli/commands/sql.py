@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import typer
 
@@ -46,19 +48,22 @@ def sql(
 
 @with_output()
 def export(
-    sqlite: Annotated[Path | None, typer.Option(
+    sqlite: Annotated[str | None, typer.Option(
         "--sqlite", metavar="FILE", show_default=False,
         help="Write every table to one SQLite database file.")] = None,
-    directory: Annotated[Path | None, typer.Option(
+    directory: Annotated[str | None, typer.Option(
         "--dir", metavar="DIR", show_default=False,
         help="Write one file per table into DIR, in the format given by -f "
              "(csv, tsv, json or jsonl).")] = None,
     force: Annotated[bool, typer.Option(
-        "--force", help="Overwrite files that already exist.")] = False,
+        "--force", help="Replace files that already exist (never links or devices).")] = False,
     *,
     opts: Options,
 ) -> None:
     """Export every table for Datasette, sqlite-utils, DuckDB or pandas.
+
+    Every file is written in full beside its target and then renamed into place: a failure or
+    Ctrl-C leaves what was there before untouched.
 
     Examples:
 
@@ -66,44 +71,50 @@ def export(
 
       alliance export --dir ./tables -f csv
     """
+    import io
+    import sqlite3
+
     from .. import database
     from ..areas import TABLES
     from ..errors import QueryError, RefusalError
     from ..output import MACHINE, write_machine
+    from ..safefiles import output_path, replace_file, replace_files
 
-    if (sqlite is None) == (directory is None):
+    db, folder = output_path(sqlite, "--sqlite"), output_path(directory, "--dir")
+    if (db is None) == (folder is None):
         raise QueryError("give exactly one of --sqlite FILE or --dir DIR")
     where = State.data_dir()
-    if sqlite is not None:
-        if sqlite.exists() and not force:
-            raise RefusalError(f"{sqlite} already exists; use --force to overwrite it")
-        import sqlite3
+    reports = database.table_reports(where)  # load and validate everything before writing
+    if db is not None:
+        def build(path: Path) -> None:
+            with contextlib.closing(sqlite3.connect(path)) as target:
+                database.fill(target, reports)
 
         try:
-            if sqlite.exists():
-                sqlite.unlink()
-            with sqlite3.connect(sqlite) as target:
-                database.build(where, target)
-            target.close()
+            replace_file(db, build, force)
         except (OSError, sqlite3.Error) as e:
-            raise RefusalError(f"cannot write {sqlite}: {e}") from None
-        print(f"wrote {len(TABLES)} tables to {sqlite}", file=sys.stderr)
+            raise RefusalError(f"cannot write {db}: {e}; nothing was changed") from None
+        print(f"wrote {len(TABLES)} tables to {db}", file=sys.stderr)
         return
-    assert directory is not None
+    assert folder is not None
     kind = opts.format.kind
     if kind not in MACHINE:
         raise QueryError("export --dir writes csv, tsv, json or jsonl: pass -f with one of them")
     ext = kind.value  # csv, tsv, json or jsonl
-    targets = {name: directory / f"{name}.{ext}" for name in TABLES}
-    existing = [str(p) for p in targets.values() if p.exists()]
-    if existing and not force:
-        raise RefusalError(f"{existing[0]} already exists; use --force to overwrite")
+
+    def writer(name: str) -> Callable[[BinaryIO], None]:
+        def write(stream: BinaryIO) -> None:
+            text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+            report = reports[name]
+            write_machine(kind, report.columns, list(report.rows), text,
+                          header=not opts.no_header)
+            text.flush()
+            text.detach()
+        return write
+
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        for name, report in database.table_reports(where).items():
-            with targets[name].open("w", encoding="utf-8", newline="") as fh:
-                write_machine(kind, report.columns, list(report.rows), fh,
-                              header=not opts.no_header)
+        replace_files(folder, {f"{name}.{ext}": writer(name) for name in TABLES}, force)
     except OSError as e:
-        raise RefusalError(f"cannot write to {directory}: {e.strerror or e}") from None
-    print(f"wrote {len(targets)} {ext} files to {directory}", file=sys.stderr)
+        raise RefusalError(f"cannot write to {folder}: {e.strerror or e}; nothing was changed") \
+            from None
+    print(f"wrote {len(TABLES)} {ext} files to {folder}", file=sys.stderr)

@@ -29,8 +29,10 @@ def year_range(available: Iterable[int], what: str, year: int | None, start: int
     outside it can never match and is a usage error.
     """
     ys = sorted(set(available))
-    if not ys:
-        raise QueryError(f"there is no {what} data")
+    if not ys:  # an empty area: no filter can match, and asking for everything gives nothing
+        if year is not None or start is not None or end is not None:
+            raise QueryError(f"there is no {what} data, so no year can match")
+        return 1, 0
     have = f"years available: {span(ys)}"
     if year is not None:
         if start is not None or end is not None:

@@ -45,10 +45,10 @@ def about(loaded: Mapping[str, Any], version: str, where: str) -> Report:
     areas = _areas(loaded)
     rows: list[tuple[Value, ...]] = [(a, n, span(ys), what) for a, _, n, ys, what in areas]
     srcs = {s.id: s for _, ss, _, _, _ in areas for s in ss}
-    latest = max(max(ys) for _, _, _, ys, _ in areas if ys)
+    latest = max((max(ys) for _, _, _, ys, _ in areas if ys), default=None)
     notes = [f"alliance {version}; dataset: {where}.",
              *(f"Source: {s.publisher}, \u201c{s.title}\u201d, {s.url} ({s.licence}); "
-               f"its latest dated figure is from {latest}." for s in srcs.values()),
+               f"its latest dated figure is from {latest or 'no year'}." for s in srcs.values()),
              "Every figure carries the exact quote it comes from: add --cite to any command; "
              "alliance check validates the dataset."]
     return Report(title="About the alliance dataset", columns=ABOUT_COLUMNS, rows=rows,

@@ -9,7 +9,7 @@ from ..errors import QueryError
 from ..records import Stake, StakesData
 from ..report import Column, Node, Report, Value
 from ..text import resolve_name
-from .common import caption
+from .common import caption, span
 
 COLUMNS = (Column("holder"), Column("target"), Column("pct", "num"), Column("voting", "bool"),
            Column("since", "date"), Column("until", "date"), Column("qualifier"),
@@ -24,6 +24,8 @@ def parse_as_of(records: StakesData, text: str | None) -> PartialDate | None:
         when = PartialDate.parse(text.strip())
     except ValueError as e:
         raise QueryError(f"--as-of: {e}") from None
+    if not records.stakes:
+        raise QueryError("there are no stakes in the data, so --as-of cannot match")
     first = min(s.since for s in records.stakes)
     if when.end() < first.end():
         raise QueryError(f"no stakes before {first.iso}; --as-of takes a date from "
@@ -63,8 +65,8 @@ def stakes(records: StakesData, as_of: str | None = None, holder: Sequence[str] 
               if (not holders or holders & set(s.holder))
               and (not targets or targets & set(s.target))
               and (history or in_force(s, when))]
-    first = min(s.since for s in records.stakes).year
-    last = max(max(s.since.year, s.until.year if s.until else 0) for s in records.stakes)
+    years = [y for s in records.stakes for y in (s.since.year, s.until.year if s.until else 0)
+             if y]
     at = "the latest state" if when is None else f"the end of {when.iso}"
     if history:
         title = "Alliance stakes: every change"
@@ -80,7 +82,7 @@ def stakes(records: StakesData, as_of: str | None = None, holder: Sequence[str] 
     return Report(
         title=title, columns=COLUMNS, rows=[_row(s) for s in chosen],
         provenance=[s.prov for s in chosen], notes=notes,
-        caption=caption(records.sources, f"stakes {first}\u2013{last}"),
+        caption=caption(records.sources, f"stakes {span(years)}"),
         tree=None if history else control_tree([s for s in records.stakes if in_force(s, when)],
                                                at))
 
