@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from alliancecli import layout
-from conftest import invoke
+from conftest import invoke, timeline_copy
 
 
 def table(*args: str) -> str:
@@ -127,7 +128,7 @@ def test_width_counts_wide_characters_twice() -> None:
 def test_numbers_keep_their_width_and_text_gives_way() -> None:
     cols = [layout.Col("name", False, False), layout.Col("units", True, True)]
     cells = [[layout.Cell("a rather long name of a plant"), layout.Cell("10,756,875")]]
-    lines = list(layout.table("", cols, cells, None, 30, layout.Paint(False), "-"))
+    lines = list(layout.table("", cols, cells, 1, None, 30, layout.Paint(False), "-"))
     assert all(len(line) <= 30 for line in lines)
     assert any("10,756,875" in line for line in lines)
     assert lines[2] == "a rather long name  10,756,875"
@@ -136,13 +137,30 @@ def test_numbers_keep_their_width_and_text_gives_way() -> None:
 def test_columns_that_cannot_fit_become_records() -> None:
     cols = [layout.Col(f"column_{i}", True, True) for i in range(6)]
     cells = [[layout.Cell("1,000,000") for _ in cols]]
-    lines = list(layout.table("T", cols, cells, None, 40, layout.Paint(False), "-"))
+    lines = list(layout.table("T", cols, cells, 1, None, 40, layout.Paint(False), "-"))
     assert lines[2].startswith("-- 1 of 1 --") and "column_5  1,000,000" in lines
 
 
 def test_headers_break_after_an_underscore_when_space_is_short() -> None:
     cols = [layout.Col("units_per_month", True, True), layout.Col("from_date", False, True)]
     cells = [[layout.Cell("6,667"), layout.Cell("2013-07")]]
-    lines = list(layout.table("", cols, cells, None, 19, layout.Paint(False), "-"))
+    lines = list(layout.table("", cols, cells, 1, None, 19, layout.Paint(False), "-"))
     assert lines[:2] == ["units_per_  from_", "     month  date"]
     assert lines[3] == "     6,667  2013-07"
+
+
+def test_a_sampled_table_never_cuts_a_later_wider_value() -> None:
+    cols = [layout.Col("units", True, True), layout.Col("name", False, False)]
+    rows = [[layout.Cell("1"), layout.Cell("a")], [layout.Cell("10,756,875"), layout.Cell("b")]]
+    lines = list(layout.table("", cols, rows, 2, None, 40, layout.Paint(False), "-", sample=1))
+    assert lines == ["units  name", "-----------", "    1  a", "10,756,875  b"]
+
+
+def test_a_large_table_starts_from_a_sample_and_says_so(tmp_path: Path) -> None:
+    data = timeline_copy(tmp_path / "data", 6_000)
+    r = invoke("--data", str(data), "timeline")
+    assert r.code == 0, r.err
+    assert ("note: A large table (6,000 rows): its column widths come from the first 1,000, so "
+            "a later, wider value may push its row out of line; every value is still whole "
+            "(-f csv for a file).") in r.out
+    assert r.out.count("Renault sold American Motors to Chrysler") == 6_000 // 116 + 1

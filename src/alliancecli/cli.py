@@ -48,6 +48,9 @@ def root(
     debug: Annotated[bool, typer.Option(
         "--debug", help="Show a traceback on errors (also ALLIANCE_DEBUG=1).")] = False,
 ) -> None:
+    if data is not None and not data.strip():
+        raise typer.BadParameter("needs a directory; '' is not one (leave --data out for the "
+                                 "bundled dataset)", param_hint="'--data'")
     State.data_path = data
     State.debug = debug or os.environ.get("ALLIANCE_DEBUG", "") not in ("", "0")
 
@@ -128,7 +131,7 @@ def _quiet_stdout() -> None:
 
 
 def _error(message: str) -> None:
-    from .output import strip_controls
+    from .text import strip_controls
 
     try:
         print(f"alliance: error: {strip_controls(message)}", file=sys.stderr)
@@ -180,6 +183,7 @@ def _run(argv: list[str] | None) -> int:
 
     State.data_path, State.debug = None, os.environ.get("ALLIANCE_DEBUG", "") not in ("", "0")
     args = sys.argv[1:] if argv is None else argv
+    _plain_help_unless_coloured(args)
     try:
         group = typer.main.get_command(build_app())
         group.params.extend(completion_options())
@@ -226,6 +230,22 @@ def _run(argv: list[str] | None) -> int:
         _error(f"internal error: {type(e).__name__}: {e} (run with --debug for a traceback; "
                "this is a bug, please report it)")
         return 1
+
+
+def _plain_help_unless_coloured(args: list[str]) -> None:
+    """Help obeys NO_COLOR, TERM=dumb and --no-color like every other output.
+
+    typer's help is drawn by rich, which keeps bold and dim under NO_COLOR; with colour off it
+    gets no colour system at all. rich is imported here only for a run that prints help.
+    """
+    from .output import color_enabled
+
+    wants_help = not args or "-h" in args or "--help" in args or args[-1] == "ev"
+    if wants_help and not color_enabled("--no-color" in args):
+        import typer.rich_utils
+
+        typer.rich_utils.COLOR_SYSTEM = None
+        typer.rich_utils.FORCE_TERMINAL = False
 
 
 def _hint(e: Exception) -> str:

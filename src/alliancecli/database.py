@@ -9,9 +9,10 @@ import time
 
 from .areas import TABLES
 from .dates import PartialDate
-from .errors import QueryError
+from .errors import QueryError, RefusalError
 from .loader import DataDir
 from .report import Column, ColumnKind, Report, Value
+from .text import strip_controls
 
 _SQL_TYPES = {"year": "INTEGER", "int": "INTEGER", "delta": "INTEGER", "bool": "INTEGER",
               "num": "REAL", "pct": "REAL", "growth_pct": "REAL"}
@@ -81,34 +82,63 @@ def _authorize(action: int, *_: object) -> int:
     return sqlite3.SQLITE_OK if action in _READ_ONLY else sqlite3.SQLITE_DENY
 
 
+MAX_ROWS = 100_000
+"""Rows a result may have (the whole dataset's largest table has a few hundred)."""
+MAX_TEXT = 64 * 1024 * 1024
+"""Characters of text a result may hold in all."""
+
+
 def query(conn: sqlite3.Connection, sql: str) -> Report:
-    """Run one read-only SELECT; any write, ATTACH or PRAGMA is refused (exit 2)."""
+    """Run one read-only SELECT; any write, ATTACH or PRAGMA is refused (exit 2).
+
+    The time limit covers running the query and fetching its rows; a result over MAX_ROWS rows
+    or MAX_TEXT characters stops with a usage error that says how to narrow it.
+    """
     words = re.sub(r"(?s)/\*.*?\*/|--[^\n]*", " ", sql).split()
     if words and words[0].lower() in _WRITES:
         raise QueryError(_READ_ONLY_MESSAGE)
     conn.set_authorizer(_authorize)
     started = time.monotonic()
     conn.set_progress_handler(lambda: int(time.monotonic() - started > TIME_LIMIT), 10_000)
+    rows: list[tuple[Value, ...]] = []
     try:
         cur = conn.execute(sql)
-        fetched = cur.fetchall()
+        text = 0
+        while batch := cur.fetchmany(1000):
+            for r in batch:
+                row = tuple(_cell(v) for v in r)
+                text += sum(len(v) for v in row if isinstance(v, str))
+                rows.append(row)
+            if len(rows) > MAX_ROWS or text > MAX_TEXT:
+                what = (f"more than {MAX_ROWS:,} rows" if len(rows) > MAX_ROWS
+                        else f"more than {MAX_TEXT:,} characters of text")
+                raise QueryError(f"SQL: the result has {what}, the most alliance sql returns; "
+                                 "narrow it with WHERE, GROUP BY or LIMIT (or export --sqlite "
+                                 "and query the file)")
+            if time.monotonic() - started > TIME_LIMIT:
+                raise sqlite3.OperationalError("interrupted")
     except sqlite3.DatabaseError as e:
         message = str(e)
         if "not authorized" in message or "authorization denied" in message:
             raise QueryError(_READ_ONLY_MESSAGE) from None
         elif "interrupted" in message:
-            message = f"the query ran over {TIME_LIMIT:.0f} seconds and was stopped"
+            message = (f"the query ran over {TIME_LIMIT:.0f} seconds and was stopped; "
+                       "narrow it with WHERE or LIMIT")
         elif "no such table" in message:
             message += f" (tables: {', '.join(TABLES)}; see alliance sql --schema)"
         raise QueryError(f"SQL: {message}") from None
     except (sqlite3.Warning, sqlite3.ProgrammingError, OverflowError, ValueError) as e:
         raise QueryError(f"SQL: {e}") from None
+    except MemoryError:
+        rows.clear()
+        raise RefusalError("SQL: the result does not fit in memory; narrow the query with "
+                           "WHERE, GROUP BY or LIMIT") from None
     finally:
         conn.set_progress_handler(None, 0)
-    names = [d[0] for d in cur.description or ()]
+    # A column name is text from the query: cleaned like a cell, so no escape reaches a header.
+    names = [strip_controls(d[0]) for d in cur.description or ()]
     if len(set(names)) != len(names):
         raise QueryError("SQL: result columns must have distinct names (use AS to rename them)")
-    rows: list[tuple[Value, ...]] = [tuple(_cell(v) for v in r) for r in fetched]
     columns = tuple(Column(n, _kind(n, [r[i] for r in rows])) for i, n in enumerate(names))
     return Report(title="alliance sql", columns=columns, rows=rows)
 

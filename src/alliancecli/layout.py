@@ -9,7 +9,8 @@ mode does. Lines are produced lazily, so a table of any size starts printing at 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain, islice
 from typing import NamedTuple
 
 GAP = 2
@@ -19,7 +20,7 @@ TEXT_MIN = 8
 WORD_CAP = 20
 """Words longer than this may be broken rather than widen their column further."""
 STACK_BELOW = 16
-"""In the record layout, a value gets its own lines when less than this is left beside labels."""
+"""In the record layout, values go under their labels when less than this is left beside them."""
 
 
 # --- styles: plain SGR codes, only when colour is on -------------------------------------------
@@ -150,24 +151,23 @@ def _widths(cols: Sequence[Col], cells: Sequence[Sequence[Cell]],
             footer: Sequence[Cell] | None, limit: int | None) -> list[int] | None:
     """Each column's width, or None when the columns cannot all fit ``limit``."""
     rows = [*cells, footer] if footer is not None else cells
-    natural, least, whole_words = [], [], []
-    for i, c in enumerate(cols):
-        texts = [r[i].text for r in rows]
-        widest = max((width(t) for t in texts), default=0)
-        nat = max(widest, width(c.name))
+    columns = [[r[i].text for r in rows] for i in range(len(cols))]
+    natural = [max(max(map(width, texts), default=0), width(c.name))
+               for c, texts in zip(cols, columns, strict=True)]
+    gaps = GAP * (len(cols) - 1)
+    if limit is None or sum(natural) + gaps <= limit:
+        return natural
+    least, whole_words = [], []
+    for c, texts, nat in zip(cols, columns, natural, strict=True):
+        widest = max(map(width, texts), default=0)
         if c.fixed:
-            low = max(widest, _header_min(c.name))
-            words = low
+            low = words = max(widest, _header_min(c.name))
         else:
             longest = max((width(w) for t in texts for w in t.split()), default=0)
             low = max(min(widest, max(TEXT_MIN, min(longest, WORD_CAP))), _header_min(c.name))
             words = max(low, min(longest, nat))
-        natural.append(nat)
         least.append(min(low, nat))
         whole_words.append(words)
-    gaps = GAP * (len(cols) - 1)
-    if limit is None or sum(natural) + gaps <= limit:
-        return natural
     spare = limit - gaps - sum(least)
     if spare < 0:
         return None
@@ -213,13 +213,21 @@ def _line(parts: list[str]) -> str:
     return (" " * GAP).join(parts).rstrip()
 
 
-def table(title: str, cols: Sequence[Col], cells: Sequence[Sequence[Cell]],
+def table(title: str, cols: Sequence[Col], rows: Iterable[Sequence[Cell]], count: int,
           footer: Sequence[Cell] | None, limit: int | None, paint: Paint, rule: str,
-          header: bool = True, expanded: bool = False) -> Iterator[str]:
-    """The lines of a table, or of the record layout when it cannot fit (or ``expanded``)."""
-    sizes = None if expanded else _widths(cols, cells, footer, limit)
+          header: bool = True, expanded: bool = False,
+          sample: int | None = None) -> Iterator[str]:
+    """The lines of a table, or of the record layout when it cannot fit (or ``expanded``).
+
+    ``rows`` is consumed lazily. With ``sample``, the column widths come from the first
+    ``sample`` rows only, so a large table starts at once; a later value wider than its column
+    is never cut, it pushes its row out of line instead.
+    """
+    it = iter(rows)
+    head = list(it if sample is None else islice(it, sample))
+    sizes = None if expanded else _widths(cols, head, footer, limit)
     if sizes is None:
-        yield from records(title, cols, cells, footer, limit, paint, rule)
+        yield from records(title, cols, chain(head, it), count, footer, limit, paint, rule)
         return
     total = sum(sizes) + GAP * (len(sizes) - 1)
     if title:
@@ -236,7 +244,7 @@ def table(title: str, cols: Sequence[Col], cells: Sequence[Sequence[Cell]],
                 parts.append(paint(_pad(text, s, c.right), "bold"))
             yield _line(parts)
         yield rule * total
-    for row in cells:
+    for row in chain(head, it):
         yield from _row_lines(row, cols, sizes, paint)
     if footer is not None:
         yield rule * total
@@ -252,7 +260,7 @@ def _row_lines(row: Sequence[Cell], cols: Sequence[Col], sizes: Sequence[int],
                      for b, c, s, cell in zip(blocks, cols, sizes, row, strict=True)])
 
 
-def records(title: str, cols: Sequence[Col], cells: Sequence[Sequence[Cell]],
+def records(title: str, cols: Sequence[Col], rows: Iterable[Sequence[Cell]], count: int,
             footer: Sequence[Cell] | None, limit: int | None, paint: Paint,
             rule: str) -> Iterator[str]:
     """One block per row, a ``column  value`` line per column (psql's expanded layout)."""
@@ -261,14 +269,9 @@ def records(title: str, cols: Sequence[Col], cells: Sequence[Sequence[Cell]],
         yield ""
     label = max((width(c.name) for c in cols), default=0)
     room = None if limit is None else limit - label - GAP
-    widest_fixed = max((width(r[i].text) for r in cells for i, c in enumerate(cols) if c.fixed),
-                       default=0)
-    # Beside the labels a value needs room for the widest number: else it goes under its label.
-    stacked = room is not None and room < max(STACK_BELOW, widest_fixed)
-    blocks: list[tuple[str, Sequence[Cell]]] = [
-        (f"{i} of {len(cells)}", row) for i, row in enumerate(cells, 1)]
-    if footer is not None:
-        blocks.append(("Total", footer))
+    stacked = room is not None and room < STACK_BELOW
+    blocks = chain(((f"{i} of {count}", row) for i, row in enumerate(rows, 1)),
+                   [("Total", footer)] if footer is not None else [])
     for name, row in blocks:
         head = f"{rule * 2} {name} "
         yield paint(head + rule * (2 if limit is None else max(2, limit - width(head))), "bold")
@@ -277,6 +280,11 @@ def records(title: str, cols: Sequence[Col], cells: Sequence[Sequence[Cell]],
                 yield paint(c.name, "bold")
                 yield from ("  " + paint(t, cell.style)
                             for t in wrap(cell.text, None if limit is None else limit - 2))
+                continue
+            if c.fixed and room is not None and width(cell.text) > room:
+                # A number wider than the room beside the labels goes whole under its label.
+                yield paint(c.name, "bold")
+                yield "  " + paint(cell.text, cell.style)
                 continue
             lines = [cell.text] if c.fixed else wrap(cell.text, room)
             first = paint(_pad(c.name, label, False), "bold")

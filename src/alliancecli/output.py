@@ -9,7 +9,6 @@ import enum
 import io
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, assert_never
@@ -18,6 +17,7 @@ from .dates import PartialDate
 from .errors import QueryError
 from .report import Column, Node, Report, Value
 from .streams import Stdout, write_all
+from .text import strip_controls
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -36,12 +36,13 @@ class FormatKind(enum.Enum):
 
 CORE_FORMATS = ("table", "csv", "tsv", "json", "jsonl", "markdown")
 # tabulate's own names, listed here so that checking -f never imports tabulate (tabulate 0.9-0.10).
+# Not unsafehtml or latex_raw: they pass text through raw, and data files are untrusted.
 TABULATE_FORMATS = (
-    "asciidoc", "double_grid", "double_outline", "fancy_grid", "fancy_outline", "github", "grid",
-    "heavy_grid", "heavy_outline", "html", "jira", "latex", "latex_booktabs", "latex_longtable",
-    "latex_raw", "mediawiki", "mixed_grid", "mixed_outline", "moinmoin", "orgtbl", "outline",
-    "pipe", "plain", "presto", "pretty", "psql", "rounded_grid", "rounded_outline", "rst",
-    "simple", "simple_grid", "simple_outline", "textile", "tsv_tabulate", "unsafehtml", "youtrack",
+    "asciidoc", "double_grid", "double_outline", "fancy_grid", "fancy_outline",
+    "github", "grid", "heavy_grid", "heavy_outline", "html", "jira", "latex", "latex_booktabs",
+    "latex_longtable", "mediawiki", "mixed_grid", "mixed_outline", "moinmoin", "orgtbl",
+    "outline", "pipe", "plain", "presto", "pretty", "psql", "rounded_grid", "rounded_outline",
+    "rst", "simple", "simple_grid", "simple_outline", "textile", "tsv_tabulate", "youtrack",
 )
 ALL_FORMATS = CORE_FORMATS + tuple(f for f in TABULATE_FORMATS if f not in CORE_FORMATS)
 MACHINE = frozenset({FormatKind.CSV, FormatKind.TSV, FormatKind.JSON, FormatKind.JSONL})
@@ -155,7 +156,6 @@ def _sort_key(v: Value) -> tuple[int, Any]:
 
 # --- cell text --------------------------------------------------------------------------
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _EXCEL = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -180,11 +180,6 @@ def _excel(v: Value) -> Value:
     if isinstance(v, tuple):
         return tuple("'" + s if s.startswith(_EXCEL) else s for s in v)
     return v
-
-
-def strip_controls(text: str) -> str:
-    """Remove C0/C1 control characters and bidi overrides; tabs and newlines become spaces."""
-    return _CONTROL.sub("", text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
 
 
 def human(v: Value, col: Column) -> str:
@@ -216,8 +211,9 @@ class Sink(Protocol):
 def emit(report: Report, opts: Options) -> None:
     """Write ``report`` to stdout in the chosen format, and its notes where they belong."""
     columns, rows, matched = shape(report, opts)
-    if opts.excel_safe:
+    if opts.excel_safe:  # header cells too: an SQL result's column names are the query's text
         rows = [tuple(_excel(v) for v in r) for r in rows]
+        columns = tuple(c._replace(name=str(_excel(c.name))) for c in columns)
     kind = opts.format.kind
     if opts.chart and kind is not FormatKind.TABLE:
         raise QueryError("--chart draws in the terminal; it cannot be combined with a machine "
@@ -336,25 +332,45 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, allow_nan=False)
 
 
+# A cell must not hold its format's column separator unescaped: "|" in the markup formats, the
+# box-drawing bar in the box formats. (html and latex escape their own special characters.)
+_BAR = {"|": "\\|"}
+_ENTITY = {"|": "&#124;"}
+_BOX = dict.fromkeys("│┃║", "|")
+_SEPARATOR_ESCAPES: dict[str, dict[str, str]] = {
+    **dict.fromkeys(("asciidoc", "github", "grid", "jira", "orgtbl", "outline",
+                     "pipe", "presto", "pretty", "psql", "youtrack", "rst"), _BAR),
+    **dict.fromkeys(("mediawiki", "moinmoin", "textile"), _ENTITY),
+    **dict.fromkeys(("double_grid", "double_outline", "fancy_grid", "fancy_outline",
+                     "heavy_grid", "heavy_outline", "mixed_grid", "mixed_outline",
+                     "rounded_grid", "rounded_outline", "simple_grid", "simple_outline"), _BOX),
+}
+
+
 def _tabulate(columns: Sequence[Column], rows: Sequence[tuple[Value, ...]],
               opts: Options) -> None:
     from tabulate import tabulate
 
     name = opts.format.tabulate_name or "pipe"
-    pipe = name in ("pipe", "github", "jira", "orgtbl", "presto", "psql", "textile", "youtrack")
+    escape = _SEPARATOR_ESCAPES.get(name, {})
 
     def cell(v: Value) -> str:
         text = strip_controls(plain(v))
-        return text.replace("|", "\\|") if pipe else text
+        for char, replacement in escape.items():
+            text = text.replace(char, replacement)
+        return text
 
     body = [[cell(v) for v in r] for r in rows]
-    headers: Any = () if opts.no_header else [c.name for c in columns]
+    headers: Any = () if opts.no_header else [cell(c.name) for c in columns]
     text = tabulate(body, headers=headers, tablefmt=name, disable_numparse=True)
     write_all((text + "\n").encode("utf-8"))
 
 
 # --- tables, trees and charts for people ----------------------------------------------------
 
+LARGE = 5_000
+"""A table with more rows than this starts printing at once: its widths come from a sample."""
+WIDTH_SAMPLE = 1_000
 _FIXED = frozenset({"year", "int", "num", "pct", "growth_pct", "delta", "bool", "date", "note"})
 _NUMERIC = frozenset({"year", "int", "num", "pct", "growth_pct", "delta"})
 
@@ -420,12 +436,13 @@ def _table(report: Report, shaped: Shaped, opts: Options) -> Iterator[str]:
             style = "green" if v > 0 else "red"
         return layout.Cell(human(v, col), style)
 
-    cells = [[cell(r[i], columns[i]) for i in view.shown] for r in rows]
+    cells = ([cell(r[i], columns[i]) for i in view.shown] for r in rows)
     footer, footer_note = _footer(report, shown, cell, len(rows), matched)
     cols = [layout.Col(c.name, c.kind in _NUMERIC, c.kind in _FIXED) for c in shown]
-    yield from layout.table(strip_controls(report.title), cols, cells, footer, limit, paint,
-                            "─" if utf8 else "-", header=not opts.no_header,
-                            expanded=opts.expanded)
+    sampled = len(rows) > LARGE
+    yield from layout.table(strip_controls(report.title), cols, cells, len(rows), footer, limit,
+                            paint, "─" if utf8 else "-", header=not opts.no_header,
+                            expanded=opts.expanded, sample=WIDTH_SAMPLE if sampled else None)
     yield ""
     said = []
     if view.hidden:
@@ -447,6 +464,10 @@ def _table(report: Report, shaped: Shaped, opts: Options) -> Iterator[str]:
     if opts.quiet:
         return
     notes = [footer_note] if footer_note else []
+    if sampled:
+        notes.append(f"A large table ({len(rows):,} rows): its column widths come from the first "
+                     f"{WIDTH_SAMPLE:,}, so a later, wider value may push its row out of line; "
+                     "every value is still whole (-f csv for a file).")
     notes += list(report.notes)
     if not rows:
         notes.insert(0, report.empty_note)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
 from .errors import QueryError
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(text: str) -> str:
+    """Remove C0/C1 control characters and bidi overrides; tabs and newlines become spaces."""
+    return _CONTROL.sub("", text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
 
 
 def fold(text: str) -> str:

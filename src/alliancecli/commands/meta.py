@@ -40,9 +40,9 @@ def check(
     """
     loaded, failed = load_all(State.data_dir())
     texts = None
-    if sources is not None:
+    if sources is not None:  # given but holding no source's text, it is a failed check
         texts = read_source_texts(sources, {s.id: s for d in loaded.values()
-                                            for s in d.sources}.values()) or None
+                                            for s in d.sources}.values())
     report, failures = check_q.check(loaded, failed, texts)
     emit(report, opts)
     if failures:

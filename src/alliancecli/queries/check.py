@@ -89,6 +89,9 @@ def check(loaded: Mapping[str, Any], failed: Mapping[str, DataError],
     if texts is None:
         add("quotes occur in their source", "skip", None,
             "source text not at hand (pass --sources DIR with the article's text)")
+    elif not texts:
+        add("quotes occur in their source", "fail", 0,
+            "--sources holds no copy of any source (each source's 'seed' names its file)")
     else:
         missing = [f"{a}: {label}" for a, label, p in every
                    if p.source in texts for q in p.quote if _norm(q) not in texts[p.source]]
