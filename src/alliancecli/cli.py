@@ -47,11 +47,15 @@ def root(
         help="Read the dataset from DIR (laid out like the bundled data/) instead.")] = None,
     debug: Annotated[bool, typer.Option(
         "--debug", help="Show a traceback on errors (also ALLIANCE_DEBUG=1).")] = False,
+    no_color: Annotated[bool, typer.Option(
+        "--no-color", help="No colour in any output, help included (also NO_COLOR, "
+                           "TERM=dumb).")] = False,
 ) -> None:
     if data is not None and not data.strip():
         raise typer.BadParameter("needs a directory; '' is not one (leave --data out for the "
                                  "bundled dataset)", param_hint="'--data'")
     State.data_path = data
+    State.no_color = no_color
     State.debug = debug or os.environ.get("ALLIANCE_DEBUG", "") not in ("", "0")
 
 
@@ -181,7 +185,8 @@ def _run(argv: list[str] | None) -> int:
 
     from .completion import options as completion_options
 
-    State.data_path, State.debug = None, os.environ.get("ALLIANCE_DEBUG", "") not in ("", "0")
+    State.data_path, State.no_color = None, False
+    State.debug = os.environ.get("ALLIANCE_DEBUG", "") not in ("", "0")
     args = sys.argv[1:] if argv is None else argv
     _plain_help_unless_coloured(args)
     try:

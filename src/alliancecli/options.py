@@ -21,6 +21,8 @@ class State:
     data_path: str | None = None
     """--data as given (None: $ALLIANCE_DATA or the bundled dataset)."""
     debug: bool = False
+    no_color: bool = False
+    """The root's --no-color (each command has its own too)."""
 
     @classmethod
     def data_dir(cls) -> loader.DataDir:
@@ -152,7 +154,7 @@ def with_output(chart: bool = False, columns: Iterable[Column] = ()) -> Callable
                 columns=None if cols is None else tuple(c.strip() for c in cols.split(",")
                                                         if c.strip()),
                 sort=got["sort"], desc=got["desc"], limit=got["limit"],
-                no_color=got["no_color"], excel_safe=got["excel_safe"], quiet=got["quiet"],
+                no_color=got["no_color"] or State.no_color, excel_safe=got["excel_safe"], quiet=got["quiet"],
                 cite=got["cite"], chart=got.get("chart", False), wide=got["wide"],
                 expanded=got["expanded"], no_pager=got["no_pager"])
             return func(*args, opts=opts, **kwargs)

@@ -85,8 +85,9 @@ def _mode(existing: Path | None, directory: bool = False) -> int:
 
 
 def _temp_file(target: Path) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    PENDING.update((name, name + "-journal"))  # SQLite's rollback journal, if one is left
+    with _sigint_held():  # a Ctrl-C now must not leave a file nobody knows to remove
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        PENDING.update((name, name + "-journal"))  # SQLite's rollback journal, if one is left
     try:
         os.fchmod(fd, _mode(target if os.path.lexists(target) else None))
     finally:
@@ -143,9 +144,10 @@ def replace_files(directory: Path, files: dict[str, Callable[[BinaryIO], None]],
         if exists:
             staged = {name: _temp_file(targets[name]) for name in files}
         else:
-            where = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp",
-                                          dir=directory.parent))
-            PENDING.add(str(where))
+            with _sigint_held():
+                where = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp",
+                                              dir=directory.parent))
+                PENDING.add(str(where))
             os.chmod(where, _mode(None, directory=True))
             staged = {name: where / name for name in files}
         for name, write in files.items():
