@@ -331,7 +331,14 @@ def test_export_needs_exactly_one_target(tmp_path: Path, args: tuple[str, ...]) 
 
 
 def check_rows(r: Result) -> dict[str, dict[str, str]]:
-    return {row["check"]: row for row in csv.DictReader(io.StringIO(r.out))}
+    """Each check's summary row (the rows that name no file or record), by check name."""
+    return {row["check"]: row for row in csv.DictReader(io.StringIO(r.out))
+            if not row["file"] and not row["record"]}
+
+
+def problem_rows(r: Result, check: str) -> list[dict[str, str]]:
+    return [row for row in csv.DictReader(io.StringIO(r.out))
+            if row["check"] == check and (row["file"] or row["record"])]
 
 
 def test_check_bundled_passes_and_lists_warnings() -> None:
@@ -357,19 +364,23 @@ def overlap(doc: Any) -> None:
     record(doc, "stakes", "renault-nissan-1999")["until"] = "2005"
 
 
-FAILURE = ("alliance: check failed: stakes: consistent over time: Renault in Nissan: "
-           "renault-nissan-1999 and renault-nissan-2001")
+FAILURE = ("alliance: check failed: stakes consistent over time: {data}/stakes.json: stakes "
+           "(renault-nissan-1999): field 'until': Renault in Nissan: renault-nissan-1999 is "
+           "still in force when renault-nissan-2001 begins (2001)")
 
 
 def test_check_overlapping_stakes_fail(data_copy: Path) -> None:
     edit(data_copy, "stakes", overlap)
     r = invoke("--data", str(data_copy), "check", "-f", "csv")
     assert r.code == 1
-    assert r.err == FAILURE + "\n"
+    assert r.err == FAILURE.format(data=data_copy) + "\n"
     rows = check_rows(r)
-    assert rows["stakes: consistent over time"]["status"] == "fail"
+    assert rows["stakes consistent over time"]["status"] == "fail"
     assert [k for k, v in rows.items() if v["status"] == "fail"] == [
-        "stakes: consistent over time"]
+        "stakes consistent over time"]
+    [problem] = problem_rows(r, "stakes consistent over time")
+    assert (problem["file"], problem["record"], problem["field"], problem["value"]) == (
+        f"{data_copy}/stakes.json", "stakes (renault-nissan-1999)", "until", "2005")
 
 
 def test_check_overlapping_stakes_fail_through_the_installed_command(
@@ -377,7 +388,7 @@ def test_check_overlapping_stakes_fail_through_the_installed_command(
     edit(data_copy, "stakes", overlap)
     r = run("--data", str(data_copy), "check")
     assert r.code == 1
-    assert r.err.splitlines() == [FAILURE]
+    assert r.err.splitlines() == [FAILURE.format(data=data_copy)]
 
 
 def test_check_a_stake_still_open_when_the_next_begins_fails(data_copy: Path) -> None:
@@ -387,7 +398,8 @@ def test_check_a_stake_still_open_when_the_next_begins_fails(data_copy: Path) ->
     edit(data_copy, "stakes", reopen)
     r = invoke("--data", str(data_copy), "check", "-f", "csv")
     assert r.code == 1
-    assert "Nissan in Renault: nissan-renault-2001 and nissan-renault-2023" in r.err
+    assert ("Nissan in Renault: nissan-renault-2001 is still in force when nissan-renault-2023 "
+            "begins (2023)") in r.err
 
 
 def needs_seeds() -> None:
@@ -422,9 +434,11 @@ def test_check_sources_finds_an_altered_quote(data_copy: Path) -> None:
     r = invoke("--data", str(data_copy), "check", "--sources", str(SEEDS), "-f", "csv")
     assert r.code == 1
     assert r.err == ("alliance: check failed: quotes occur in their source: "
-                     "stakes: stake renault-nissan-1999\n")
-    row = check_rows(r)["quotes occur in their source"]
-    assert (row["status"], row["detail"]) == ("fail", "stakes: stake renault-nissan-1999")
+                     f"{data_copy}/stakes.json: stake renault-nissan-1999: field 'quote': not "
+                     "found verbatim in the source text\n")
+    assert check_rows(r)["quotes occur in their source"]["status"] == "fail"
+    [problem] = problem_rows(r, "quotes occur in their source")
+    assert problem["value"] == "The Alliance began on 28 March 1999."
 
 
 def test_check_sources_that_do_not_exist_is_an_error(tmp_path: Path) -> None:

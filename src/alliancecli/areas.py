@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple, Protocol
 
 from . import loader
-from .errors import DataError
 from .queries import ev, plants, sales, stakes, timeline
 from .records import Provenance, Source
 from .report import Report
@@ -41,7 +40,8 @@ class Table(NamedTuple):
 
 class Area(NamedTuple):
     name: str
-    load: Callable[[loader.DataDir | None], Any]
+    build: Callable[[loader.DataDir], Any]
+    """Read and validate the area's file (loader.build_*); ``load`` caches it."""
     covers: str
     """What ``alliance about`` says the area holds."""
     tables: tuple[Table, ...]
@@ -52,45 +52,41 @@ class Area(NamedTuple):
     def file(self) -> str:
         return f"{self.name}.json"
 
+    def load(self, where: loader.DataDir | None) -> Any:
+        """The area's records, validated once per run (stopping at the first problem)."""
+        return loader.cached(self.name, where, self.build)
+
+    def collect(self, where: loader.DataDir | None) -> loader.Collected:
+        """Every problem of the area's file, for alliance check."""
+        return loader.collect(self.name, where, self.build)
+
 
 AREAS: tuple[Area, ...] = (
-    Area("sales", loader.load_sales,
+    Area("sales", loader.build_sales,
          "units sold per member and year, yearly totals, headlines",
          (Table("sales", "one row per member and year (alliance sales)", sales.by_member),
           Table("sales_by_year",
                 "one row per year with like-for-like growth (alliance sales --by year)",
                 sales.by_year)),
          {"member": lambda d: (n for m in d.members for n in (m.name, *m.aliases))}),
-    Area("ev", loader.load_ev, "EV launches and cumulative sales and production milestones",
+    Area("ev", loader.build_ev, "EV launches and cumulative sales and production milestones",
          (Table("ev_milestones", "every dated EV milestone (alliance ev milestones)",
                 ev.milestones),
           Table("ev_models", "latest cumulative figure per model and metric (alliance ev models)",
                 ev.models)),
          {"model": lambda d: (n for m in d.models for n in (m.name, *m.aliases))}),
-    Area("stakes", loader.load_stakes, "cross-shareholdings with the dates they held",
+    Area("stakes", loader.build_stakes, "cross-shareholdings with the dates they held",
          (Table("stakes",
                 "every stake with since and until: the full history (alliance stakes --history)",
                 lambda d: stakes.stakes(d, history=True)),),
          {"entity": lambda d: (n for e in d.entities for n in (e.name, *e.aliases))}),
-    Area("timeline", loader.load_timeline, "dated events, plans and targets",
+    Area("timeline", loader.build_timeline, "dated events, plans and targets",
          (Table("timeline", "every dated event and plan (alliance timeline)",
                 timeline.timeline),),
          {"tag": lambda d: sorted(Tag)}),
-    Area("plants", loader.load_plants, "sites, capacities, products and investments",
+    Area("plants", loader.build_plants, "sites, capacities, products and investments",
          (Table("plants", "every site (alliance plants)", plants.plants),),
          {"country": lambda d: sorted({p.country for p in d.plants})}),
 )
 BY_NAME: dict[str, Area] = {a.name: a for a in AREAS}
 TABLES: dict[str, tuple[Area, Table]] = {t.name: (a, t) for a in AREAS for t in a.tables}
-
-
-def load_all(where: loader.DataDir | None) -> tuple[dict[str, Any], dict[str, DataError]]:
-    """Every area's records, and the error of each area that does not load."""
-    loaded: dict[str, Any] = {}
-    failed: dict[str, DataError] = {}
-    for area in AREAS:
-        try:
-            loaded[area.name] = area.load(where)
-        except DataError as e:
-            failed[area.name] = e
-    return loaded, failed

@@ -15,10 +15,15 @@ class DataError(AllianceError):
     exit_code = 1
 
     def __init__(self, file: str, message: str, record: str | None = None,
-                 field: str | None = None) -> None:
+                 field: str | None = None, rule: str = "schema", value: object = None) -> None:
         self.file = file
         self.record = record
         self.field = field
+        self.message = message
+        self.rule = rule
+        """Which of ``alliance check``'s checks the problem belongs to."""
+        self.value = value
+        """The offending value, where one field holds it."""
         where = file
         if record is not None:
             where += f": {record}"

@@ -4,12 +4,15 @@ Every problem becomes a DataError naming the file, the record and the field, so 
 editing a data file can fix it without reading this code.
 """
 
+from __future__ import annotations
+
 import functools
 import gc
 import json
 import operator
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from pathlib import Path
@@ -74,6 +77,64 @@ TAGS, KINDS, FLAGS, SUBJECT_TYPES, EV_METRICS, SALES_METRICS, ORIGINS, CAPACITY_
 
 T = TypeVar("T")
 
+# The checks of `alliance check` that the loader itself performs; each problem names its rule.
+SCHEMA = "schema"
+TOTALS = "totals reconcile"
+PERCENTAGES = "percentages within 0-100"
+DATES = "dates valid"
+POSITIVE = "figures positive"
+QUOTED = "every record has a quote"
+UNIQUE = "ids unique"
+RULES = (SCHEMA, UNIQUE, TOTALS, PERCENTAGES, DATES, POSITIVE, QUOTED)
+
+
+class Collected(NamedTuple):
+    """What validating one file found: its records (if the file could be read at all), every
+    problem, and how many values each rule looked at."""
+
+    file: str
+    """The file as messages name it (``sales.json (bundled)``, ``my-data/sales.json``)."""
+    records: Any
+    problems: list[DataError]
+    checked: dict[str, int]
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[DataError] = []
+        self.checked: dict[str, int] = dict.fromkeys(RULES, 0)
+
+
+_collecting: _Collector | None = None
+"""Set while `collect` runs: problems are recorded instead of stopping at the first."""
+
+
+def _problem(e: DataError) -> None:
+    """Stop at this problem, or record it and go on when collecting every problem."""
+    if _collecting is None:
+        raise e
+    _collecting.problems.append(e)
+
+
+def _checked(rule: str, n: int = 1) -> None:
+    if _collecting is not None:
+        _collecting.checked[rule] += n
+
+
+def collect(area: str, where: DataDir | None, build: Callable[[DataDir], T]) -> Collected:
+    """Validate one file completely: every problem, not just the first (for alliance check)."""
+    global _collecting
+    where = where or bundled()
+    _collecting = _Collector()
+    try:
+        records = build(where)
+    except DataError as e:  # the file as a whole cannot be read: nothing else can be checked
+        _collecting.problems.append(e)
+        records = None
+    finally:
+        found, _collecting = _collecting, None
+    return Collected(where.name(area), records, found.problems, found.checked)
+
 
 # --- where the data lives ---------------------------------------------------------------
 
@@ -81,12 +142,12 @@ T = TypeVar("T")
 class DataDir(NamedTuple):
     """A directory laid out like ``data/``: the bundled one or a user's (``--data``)."""
 
-    root: "Traversable"
+    root: Traversable
     label: str
     """How errors name the directory."""
     bundled: bool
 
-    def file(self, area: str) -> "Traversable":
+    def file(self, area: str) -> Traversable:
         return self.root / f"{area}.json"
 
     def name(self, area: str) -> str:
@@ -250,8 +311,8 @@ class Fields:
             self._record = self._record()
         return self._record
 
-    def fail(self, key: str, message: str) -> DataError:
-        return DataError(self.file, message, self.record, key)
+    def fail(self, key: str, message: str, rule: str = SCHEMA) -> DataError:
+        return DataError(self.file, message, self.record, key, rule, self.obj.get(key))
 
     def get(self, key: str) -> Any:
         try:
@@ -298,8 +359,9 @@ class Fields:
 
     def year(self, key: str) -> int:
         v = self.whole(key)
+        _checked(DATES)
         if v not in YEARS:
-            raise self.fail(key, f"{v} is not a year from {YEARS[0]} to {YEARS[-1]}")
+            raise self.fail(key, f"{v} is not a year from {YEARS[0]} to {YEARS[-1]}", DATES)
         return v
 
     def opt_year(self, key: str) -> int | None:
@@ -338,12 +400,13 @@ class Fields:
 
     def date(self, key: str) -> PartialDate:
         v = self.text(key)
+        _checked(DATES)
         try:
             d = PartialDate.parse(v)
         except ValueError as e:
-            raise self.fail(key, str(e)) from None
+            raise self.fail(key, str(e), DATES) from None
         if d.year not in YEARS:
-            raise self.fail(key, f"{v} is not in the years {YEARS[0]} to {YEARS[-1]}")
+            raise self.fail(key, f"{v} is not in the years {YEARS[0]} to {YEARS[-1]}", DATES)
         return d
 
     def opt_date(self, key: str) -> PartialDate | None:
@@ -351,14 +414,34 @@ class Fields:
 
     def pct(self, key: str) -> float | None:
         v = self.opt_num(key)
-        if v is not None and not 0 <= v <= 100:
-            raise self.fail(key, f"{v} is not a percentage between 0 and 100")
+        if v is not None:
+            _checked(PERCENTAGES)
+            if not 0 <= v <= 100:
+                raise self.fail(key, f"{v} is not a percentage between 0 and 100", PERCENTAGES)
         return v
 
     def positive(self, key: str) -> int | None:
         v = self.opt_whole(key)
-        if v is not None and v <= 0:
-            raise self.fail(key, f"{v} is not a positive number")
+        if v is not None:
+            _checked(POSITIVE)
+            if v <= 0:
+                raise self.fail(key, f"{v} is not a positive number", POSITIVE)
+        return v
+
+    def not_negative(self, key: str) -> int:
+        v = self.whole(key)
+        _checked(POSITIVE)
+        if v < 0:
+            raise self.fail(key, f"{v} is negative", POSITIVE)
+        return v
+
+    def amount(self, key: str) -> float | None:
+        """An optional positive amount of money."""
+        v = self.opt_num(key)
+        if v is not None:
+            _checked(POSITIVE)
+            if v <= 0:
+                raise self.fail(key, f"{v} is not a positive amount", POSITIVE)
         return v
 
 
@@ -384,10 +467,16 @@ def _prov(f: Fields, sources: dict[str, Source]) -> Provenance:
     src = f.text("source")
     if src not in sources:
         raise f.fail("source", f"'{src}' is not in the file's sources ({', '.join(sources)})")
+    _checked(QUOTED)
+    try:
+        quote = f.strs("quote", nonempty=True)
+    except DataError as e:
+        e.rule = QUOTED
+        raise
     return Provenance(
         source=src,
         section=f.text("section"),
-        quote=f.strs("quote", nonempty=True),
+        quote=quote,
         qualifier=f.opt_text("qualifier"),
         flags=f.strs("flags", FLAGS),
         note=f.opt_text("note"),
@@ -404,8 +493,19 @@ def _list(doc: Fields, key: str) -> list[Any]:
 def _each(doc: Fields, key: str, label: Callable[[Any, int], str], keys: Iterable[str],
           build: Callable[[Fields], T]) -> list[T]:
     allowed = frozenset(keys)
-    return [build(Fields(item, doc.file, functools.partial(label, item, i), allowed))
-            for i, item in enumerate(_list(doc, key))]
+    items = _list(doc, key)
+    if _collecting is None:
+        return [build(Fields(item, doc.file, functools.partial(label, item, i), allowed))
+                for i, item in enumerate(items)]
+    out = []
+    for i, item in enumerate(items):  # every record checked; a broken one is left out
+        _checked(SCHEMA)
+        try:
+            out.append(build(Fields(item, doc.file, functools.partial(label, item, i),
+                                    allowed)))
+        except DataError as e:
+            _problem(e)
+    return out
 
 
 def _label(key: str, *fields: str) -> Callable[[Any, int], str]:
@@ -439,11 +539,22 @@ def _document(where: DataDir, area: str, keys: tuple[str, ...]) -> tuple[Fields,
     return doc, sources
 
 
+def _named(records: Iterable[Any], doc: Fields, key: str, field: str) -> set[str]:
+    """The names records are known by: with every problem being collected, those of records
+    left out as broken too, so that one broken record is one problem, not a cascade."""
+    names = {getattr(r, field) for r in records}
+    if _collecting is not None:
+        names |= {item[field] for item in doc.obj.get(key) or []
+                  if isinstance(item, dict) and isinstance(item.get(field), str)}
+    return names
+
+
 def _unique(doc: Fields, key: str, values: Iterable[str], what: str) -> None:
     seen: set[str] = set()
     for v in values:
+        _checked(UNIQUE)
         if v in seen:
-            raise doc.fail(key, f"{what} '{v}' appears twice")
+            _problem(DataError(doc.file, f"{what} '{v}' appears twice", key, None, UNIQUE, v))
         seen.add(v)
 
 
@@ -452,7 +563,7 @@ def _unique(doc: Fields, key: str, values: Iterable[str], what: str) -> None:
 _cache: dict[tuple[str, str, tuple[int, int] | None], Any] = {}
 
 
-def _cached(area: str, where: DataDir | None, build: Callable[[DataDir], T]) -> T:
+def cached(area: str, where: DataDir | None, build: Callable[[DataDir], T]) -> T:
     d = where or bundled()
     f = d.file(area)
     # A user's file may change between two calls of the Python API: its size and time are part
@@ -478,10 +589,10 @@ def _cached(area: str, where: DataDir | None, build: Callable[[DataDir], T]) -> 
 
 def load_sales(where: DataDir | None = None) -> SalesData:
     """sales.json: members, reported units per member and year, totals that must reconcile."""
-    return _cached("sales", where, _build_sales)
+    return cached("sales", where, build_sales)
 
 
-def _build_sales(where: DataDir) -> SalesData:
+def build_sales(where: DataDir) -> SalesData:
     doc, sources = _document(where, "sales", ("members", "totals", "records", "statements"))
     members = _each(doc, "members", _label("members", "name"),
                     ("name", "aliases", "merged_into", "merged_from", "note", "quote"),
@@ -489,19 +600,17 @@ def _build_sales(where: DataDir) -> SalesData:
                                      f.opt_year("merged_from"), f.opt_text("note"),
                                      f.strs("quote")))
     _unique(doc, "members", (m.name for m in members), "member")
-    names = {m.name for m in members}
+    names = _named(members, doc, "members", "name")
     for m in members:
         if m.merged_into is not None and m.merged_into not in names:
-            raise DataError(doc.file, f"merged_into '{m.merged_into}' is not a member",
-                            f"members ({m.name})", "merged_into")
+            _problem(DataError(doc.file, f"merged_into '{m.merged_into}' is not a member",
+                               f"members ({m.name})", "merged_into", value=m.merged_into))
 
     def sale(f: Fields) -> Sale:
-        s = Sale(f.year("year"), f.text("member"), f.whole("units"), f.enum("metric",
-                 SALES_METRICS), f.text("column"), _prov(f, sources))
+        s = Sale(f.year("year"), f.text("member"), f.not_negative("units"),
+                 f.enum("metric", SALES_METRICS), f.text("column"), _prov(f, sources))
         if s.member not in names:
             raise f.fail("member", f"'{s.member}' is not in members ({', '.join(sorted(names))})")
-        if s.units < 0:
-            raise f.fail("units", f"{s.units} is negative")
         return s
 
     sales = _each(doc, "records", _label("records", "member", "year"),
@@ -509,8 +618,10 @@ def _build_sales(where: DataDir) -> SalesData:
     sales.sort(key=lambda s: (s.year, s.member))
     seen: set[tuple[int, str]] = set()
     for s in sales:
+        _checked(UNIQUE)
         if (s.year, s.member) in seen:
-            raise DataError(doc.file, "appears twice", f"records ({s.member}, {s.year})", "year")
+            _problem(DataError(doc.file, "appears twice", f"records ({s.member}, {s.year})",
+                               "year", UNIQUE, s.year))
         seen.add((s.year, s.member))
     totals = _each(doc, "totals", _label("totals", "year"),
                    ("year", "units", "column", *PROV_KEYS),
@@ -521,11 +632,21 @@ def _build_sales(where: DataDir) -> SalesData:
     sums: dict[int, int] = {}
     for s in sales:
         sums[s.year] = sums.get(s.year, 0) + s.units
+    broken: set[Any] = set()
+    if _collecting is not None:  # a year with a record left out as broken cannot be summed
+        written = Counter(item.get("year") for item in doc.obj.get("records") or []
+                          if isinstance(item, dict))
+        kept: Counter[Any] = Counter(s.year for s in sales)
+        broken = {y for y, n in written.items() if kept[y] != n}
     for t in totals:
+        if t.year in broken:
+            continue
+        _checked(TOTALS)
         if sums.get(t.year, 0) != t.units:
-            raise DataError(doc.file, f"totals do not reconcile: the {t.year} total is "
-                            f"{t.units:,} but the members reported sum to {sums.get(t.year, 0):,}",
-                            f"totals ({t.year})", "units")
+            _problem(DataError(doc.file, f"totals do not reconcile: the {t.year} total is "
+                               f"{t.units:,} but the members reported sum to "
+                               f"{sums.get(t.year, 0):,}", f"totals ({t.year})", "units",
+                               TOTALS, t.units))
     statements = _each(doc, "statements", _label("statements", "id"),
                        ("id", "year", "subject", "metric", "value", "kind", *PROV_KEYS),
                        lambda f: Statement(f.text("id"), f.year("year"), f.text("subject"),
@@ -538,16 +659,16 @@ def _build_sales(where: DataDir) -> SalesData:
 
 def load_ev(where: DataDir | None = None) -> EvData:
     """ev.json: the model catalogue and dated EV milestones."""
-    return _cached("ev", where, _build_ev)
+    return cached("ev", where, build_ev)
 
 
-def _build_ev(where: DataDir) -> EvData:
+def build_ev(where: DataDir) -> EvData:
     doc, sources = _document(where, "ev", ("models", "milestones"))
     models = _each(doc, "models", _label("models", "name"), ("name", "maker", "aliases", "note"),
                    lambda f: Model(f.text("name"), f.text("maker"), f.strs("aliases"),
                                    f.opt_text("note")))
     _unique(doc, "models", (m.name for m in models), "model")
-    names = {m.name for m in models}
+    names = _named(models, doc, "models", "name")
 
     def milestone(f: Fields) -> Milestone:
         m = Milestone(
@@ -572,17 +693,17 @@ def _build_ev(where: DataDir) -> EvData:
 
 def load_stakes(where: DataDir | None = None) -> StakesData:
     """stakes.json: entities and every holding with the period it was in force."""
-    return _cached("stakes", where, _build_stakes)
+    return cached("stakes", where, build_stakes)
 
 
-def _build_stakes(where: DataDir) -> StakesData:
+def build_stakes(where: DataDir) -> StakesData:
     doc, sources = _document(where, "stakes", ("entities", "stakes"))
     entities = _each(doc, "entities", _label("entities", "name"),
                      ("name", "aliases", "kind", "note"),
                      lambda f: Entity(f.text("name"), f.strs("aliases"),
                                       f.enum("kind", ENTITY_KINDS), f.opt_text("note")))
     _unique(doc, "entities", (e.name for e in entities), "entity")
-    names = {e.name for e in entities}
+    names = _named(entities, doc, "entities", "name")
 
     def stake(f: Fields) -> Stake:
         s = Stake(id=f.text("id"), holder=f.strs("holder", names, nonempty=True),
@@ -604,14 +725,14 @@ def _build_stakes(where: DataDir) -> StakesData:
 
 def load_timeline(where: DataDir | None = None) -> TimelineData:
     """timeline.json: dated events and plans."""
-    return _cached("timeline", where, _build_timeline)
+    return cached("timeline", where, build_timeline)
 
 
 _BY_DATE = operator.attrgetter("date.iso")
 EVENT_KEYS = frozenset(("date", "date_note", "event", "tags", "kind", "members", *PROV_KEYS))
 
 
-def _build_timeline(where: DataDir) -> TimelineData:
+def build_timeline(where: DataDir) -> TimelineData:
     doc, sources = _document(where, "timeline", ("events", "aliases"))
     raw_aliases = doc.obj.get("aliases", {})
     if not isinstance(raw_aliases, dict):
@@ -622,9 +743,13 @@ def _build_timeline(where: DataDir) -> TimelineData:
 
     # A timeline may hold hundreds of thousands of events: try the quick check first and
     # run the full one (which names the file, record and field) only for a record it doubts.
-    dates: dict[str, PartialDate] = {}
-    events = [_quick_event(item, sources, dates) or _event(item, i, doc.file, sources)
-              for i, item in enumerate(_list(doc, "events"))]
+    if _collecting is None:
+        dates: dict[str, PartialDate] = {}
+        events = [_quick_event(item, sources, dates) or _event(item, i, doc.file, sources)
+                  for i, item in enumerate(_list(doc, "events"))]
+    else:  # alliance check: every record through the full check, every problem recorded
+        events = _each(doc, "events", _label("events", "date"), EVENT_KEYS,
+                       lambda f: _event_from(f, sources))
     # ISO text at mixed precision sorts like the date itself ("2010" < "2010-02" < "2010-02-26").
     events.sort(key=_BY_DATE)
     return TimelineData(tuple(sources.values()), tuple(events), aliases)
@@ -632,7 +757,11 @@ def _build_timeline(where: DataDir) -> TimelineData:
 
 def _event(item: Any, i: int, file: str, sources: dict[str, Source]) -> Event:
     """The full check of one event: every problem names the file, the record and the field."""
-    f = Fields(item, file, functools.partial(_label("events", "date"), item, i), EVENT_KEYS)
+    return _event_from(Fields(item, file, functools.partial(_label("events", "date"), item, i),
+                              EVENT_KEYS), sources)
+
+
+def _event_from(f: Fields, sources: dict[str, Source]) -> Event:
     return Event(f.date("date"), f.opt_text("date_note"), f.text("event"),
                  f.strs("tags", TAGS, nonempty=True), f.enum("kind", KINDS),
                  f.joined("members"), _prov(f, sources))
@@ -686,10 +815,10 @@ def _quick_event(item: Any, sources: dict[str, Source],
 
 def load_plants(where: DataDir | None = None) -> PlantsData:
     """plants.json: sites, and figures the source gives for several sites together."""
-    return _cached("plants", where, _build_plants)
+    return cached("plants", where, build_plants)
 
 
-def _build_plants(where: DataDir) -> PlantsData:
+def build_plants(where: DataDir) -> PlantsData:
     doc, sources = _document(where, "plants", ("plants", "aggregates"))
 
     def plant(f: Fields) -> Plant:
@@ -702,7 +831,7 @@ def _build_plants(where: DataDir) -> PlantsData:
             capacity_qualifier=f.opt_text("capacity_qualifier"),
             initial_capacity=f.positive("initial_capacity"),
             capacity_note=f.opt_text("capacity_note"), products=f.joined("products"),
-            investment=f.opt_num("investment"), currency=f.opt_text("currency"),
+            investment=f.amount("investment"), currency=f.opt_text("currency"),
             investment_qualifier=f.opt_text("investment_qualifier"),
             investment_note=f.opt_text("investment_note"),
             facility_type=f.enum("facility_type", FACILITY_TYPES), prov=_prov(f, sources))
@@ -710,8 +839,6 @@ def _build_plants(where: DataDir) -> PlantsData:
             raise f.fail("capacity_unit", "missing: a capacity needs its unit")
         if p.investment is not None and p.currency is None:
             raise f.fail("currency", "missing: an investment needs its currency")
-        if p.investment is not None and p.investment <= 0:
-            raise f.fail("investment", f"{p.investment} is not a positive amount")
         return p
 
     plants = _each(doc, "plants", _label("plants", "id"),
@@ -720,21 +847,19 @@ def _build_plants(where: DataDir) -> PlantsData:
                     "initial_capacity", "capacity_note", "products", "investment", "currency",
                     "investment_qualifier", "investment_note", "facility_type", *PROV_KEYS), plant)
     _unique(doc, "plants", (p.id for p in plants), "plant id")
-    ids = {p.id for p in plants}
+    ids = _named(plants, doc, "plants", "id")
 
     def aggregate(f: Fields) -> Aggregate:
         a = Aggregate(
             id=f.text("id"), name=f.text("name"), country=f.opt_text("country"),
             plants=f.strs("plants", frozenset(ids)), capacity=f.positive("capacity"),
             capacity_unit=f.opt_enum("capacity_unit", CAPACITY_UNITS), kind=f.enum("kind", KINDS),
-            date=f.opt_date("date"), investment=f.opt_num("investment"),
+            date=f.opt_date("date"), investment=f.amount("investment"),
             currency=f.opt_text("currency"), prov=_prov(f, sources))
         if a.capacity is not None and a.capacity_unit is None:
             raise f.fail("capacity_unit", "missing: a capacity needs its unit")
         if a.investment is not None and a.currency is None:
             raise f.fail("currency", "missing: an investment needs its currency")
-        if a.investment is not None and a.investment <= 0:
-            raise f.fail("investment", f"{a.investment} is not a positive amount")
         return a
 
     aggregates = _each(doc, "aggregates", _label("aggregates", "id"),

@@ -154,7 +154,8 @@ def with_output(chart: bool = False, columns: Iterable[Column] = ()) -> Callable
                 columns=None if cols is None else tuple(c.strip() for c in cols.split(",")
                                                         if c.strip()),
                 sort=got["sort"], desc=got["desc"], limit=got["limit"],
-                no_color=got["no_color"] or State.no_color, excel_safe=got["excel_safe"], quiet=got["quiet"],
+                no_color=got["no_color"] or State.no_color, excel_safe=got["excel_safe"],
+                quiet=got["quiet"],
                 cite=got["cite"], chart=got.get("chart", False), wide=got["wide"],
                 expanded=got["expanded"], no_pager=got["no_pager"])
             return func(*args, opts=opts, **kwargs)

@@ -1,111 +1,168 @@
-"""``alliance check``: validate a dataset and report each check with its count."""
+"""``alliance check``: every check over the whole dataset, and every problem it finds.
+
+Like a linter, each check is a summary row (pass, fail, warn or skip, with how many values it
+looked at or how many problems it found), followed by one row per problem naming the file, the
+record, the field and the offending value. Nothing stops at the first problem: the loader is run
+in its collecting mode, so a dataset broken in ten ways shows ten rows. Conflicts that the
+source itself contains are warnings, not failures.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
+from .. import loader
 from ..areas import AREAS
 from ..errors import DataError
+from ..records import Provenance
 from ..report import Column, Report, Value
 from ..stats import growth_pct
 from .common import number
 
-COLUMNS = (Column("check"), Column("status"), Column("count", "int"), Column("detail"))
+COLUMNS = (Column("check"), Column("status"), Column("count", "int"), Column("file"),
+           Column("record"), Column("field"), Column("value"), Column("detail"))
+VIEW = ("check", "status", "count", "record", "field", "value", "detail")
+
+LOADER_CHECKS: dict[str, str] = {
+    loader.SCHEMA: "every file parses and every record has the fields and types of the schema",
+    loader.UNIQUE: "names, ids and (member, year) pairs are unique",
+    loader.TOTALS: "each year's total equals the sum of the members reported that year",
+    loader.PERCENTAGES: "every stated size is a percentage from 0 to 100",
+    loader.DATES: "every date is YYYY, YYYY-MM or YYYY-MM-DD, exists, and lies in 1850-2100",
+    loader.POSITIVE: "units, capacities and investments are above zero (sales at least zero)",
+    loader.QUOTED: "every record carries its source, section and exact quote",
+}
+
+
+class Problem(NamedTuple):
+    """One finding of a check: where it is, and what is wrong."""
+
+    file: str | None
+    record: str | None
+    field: str | None
+    value: Any
+    detail: str
+
+
+class Finding(NamedTuple):
+    """The outcome of one check."""
+
+    name: str
+    status: str
+    """``pass``, ``fail``, ``warn`` or ``skip``."""
+    counted: int | None
+    """Values the check looked at, or problems it found."""
+    detail: str
+    problems: Sequence[Problem] = ()
+
+
+def _shown(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def check(loaded: Mapping[str, Any], failed: Mapping[str, DataError],
+def check(collected: Mapping[str, loader.Collected],
           texts: Mapping[str, str] | None) -> tuple[Report, list[str]]:
-    """Run every check over the loaded records; return the report and the failures.
+    """Run every check; return the report and one line per failure (empty when all pass).
 
-    ``failed`` holds the error of each area that did not load, and ``texts`` the normalised
-    text of each source at hand (None when none was given).
+    ``collected`` holds each area's validation (areas.Area.collect); ``texts`` the folded text
+    of each source at hand, or None when no --sources directory was given.
     """
+    loaded = {a: c.records for a, c in collected.items() if c.records is not None}
+    files = {a: c.file for a, c in collected.items()}
+    findings = [*_loader_findings(collected)]
+    findings.extend(_statements(loaded, files))
+    findings.extend(_stakes_over_time(loaded, files))
+    findings.extend(_quotes(loaded, files, texts))
+    findings.extend(_conflicts(loaded, files))
     rows: list[tuple[Value, ...]] = []
     failures: list[str] = []
+    for f in findings:
+        rows.append((f.name, f.status, f.counted, None, None, None, None, f.detail))
+        if f.status == "fail" and not f.problems:
+            failures.append(f"{f.name}: {f.detail}")
+        for p in f.problems:
+            rows.append((f.name, "fail" if f.status == "fail" else f.status, None, p.file,
+                         p.record, p.field, _shown(p.value), p.detail))
+            if f.status == "fail":
+                where_ = ": ".join(x for x in (p.file, p.record) if x)
+                failures.append(f"{f.name}: {where_}{': ' if where_ else ''}"
+                                f"{'field ' + repr(p.field) + ': ' if p.field else ''}{p.detail}")
+    notes = []
+    if any(f.status == "warn" for f in findings):
+        notes.append("warn rows are conflicts in the source itself, kept and flagged; they are "
+                     "not failures.")
+    failed = sum(1 for f in findings if f.status == "fail")
+    if failed:
+        notes.insert(0, f"{len(failures)} problem(s) in {failed} check(s); each is a row above.")
+    return Report(title="alliance check", columns=COLUMNS, rows=rows, view=VIEW,
+                  notes=notes), failures
 
-    def add(name: str, status: str, count: int | None, detail: str) -> None:
-        rows.append((name, status, count, detail))
-        if status == "fail":
-            failures.append(f"{name}: {detail}")
 
-    for area in (a.name for a in AREAS):
-        if area in failed:
-            add(f"{area}: schema", "fail", None, str(failed[area]))
+def _loader_findings(collected: Mapping[str, loader.Collected]) -> list[Finding]:
+    """The loader's own rules: one finding per rule, with every problem it recorded."""
+    by_rule: dict[str, list[Problem]] = {r: [] for r in loader.RULES}
+    checked = dict.fromkeys(loader.RULES, 0)
+    for c in collected.values():
+        for rule, n in c.checked.items():
+            checked[rule] += n
+        for e in c.problems:
+            by_rule.setdefault(e.rule, []).append(_problem(e))
+    out = []
+    for rule, problems in by_rule.items():
+        if problems:
+            out.append(Finding(rule, "fail", len(problems),
+                               f"{len(problems)} problem(s): {LOADER_CHECKS.get(rule, rule)}",
+                               problems))
         else:
-            add(f"{area}: schema", "pass", len(loaded[area].provenance()),
-                "file parses and every record validates")
+            out.append(Finding(rule, "pass", checked[rule], LOADER_CHECKS.get(rule, rule)))
+    return out
 
-    if "sales" in loaded:
-        s = loaded["sales"]
-        add("sales: totals reconcile", "pass", len(s.totals),
-            "each year's total equals the sum of the members reported that year")
-        by_year: dict[int, int] = {}
-        for r in s.sales:
-            by_year[r.year] = by_year.get(r.year, 0) + r.units
-        for st in s.statements:
-            if st.kind != "event" or st.subject != "Alliance" or st.year not in by_year:
-                continue
-            if st.metric == "units":
-                computed: float | None = by_year[st.year]
-                digits = len(str(int(st.value)).rstrip("0"))
-                ok = computed is not None and _agrees(computed, st.value, digits)
-            elif st.metric == "yoy_pct":
-                computed = growth_pct(by_year.get(st.year - 1), by_year[st.year])
-                ok = computed is not None and round(computed, 1) == st.value
-            else:
-                continue
-            add(f"sales: statement {st.id}", "pass" if ok else "fail", 1,
-                f"the prose says {number(st.value)}; the table gives "
-                f"{'nothing' if computed is None else number(computed)}")
-    if "stakes" in loaded:
-        st_data = loaded["stakes"]
-        add("stakes: percentages within 0-100", "pass",
-            sum(1 for x in st_data.stakes if x.pct is not None),
-            "every stated size is a percentage")
-        overlaps = []
-        pairs: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Any]] = {}
-        for x in st_data.stakes:
-            pairs.setdefault((x.holder, x.target), []).append(x)
-        for (h, t), items in pairs.items():
-            items.sort(key=lambda x: x.since.end())
-            for a, b in zip(items, items[1:], strict=False):
-                if a.until is None or a.until.end() > b.since.end():
-                    overlaps.append(f"{' + '.join(h)} in {' + '.join(t)}: {a.id} and {b.id}")
-        add("stakes: consistent over time", "fail" if overlaps else "pass", len(pairs),
-            "; ".join(overlaps) or "no holder has two stakes in the same company at once")
-    dated = sum(len(d.provenance()) for a, d in loaded.items() if a != "sales")
-    add("dates valid", "pass", dated, "every date is YYYY, YYYY-MM or YYYY-MM-DD and exists")
-    if "plants" in loaded:
-        caps = sum(1 for p in loaded["plants"].plants if p.capacity is not None)
-        add("plants: capacities positive", "pass", caps, "every stated capacity is above zero")
-    every = [(a, label, p) for a, d in loaded.items() for label, p in d.provenance()]
-    add("every record has a quote", "pass", len(every), "source, section and exact quote")
 
-    if texts is None:
-        add("quotes occur in their source", "skip", None,
-            "source text not at hand (pass --sources DIR with the article's text)")
-    elif not texts:
-        add("quotes occur in their source", "fail", 0,
-            "--sources holds no copy of any source (each source's 'seed' names its file)")
-    else:
-        missing = [f"{a}: {label}" for a, label, p in every
-                   if p.source in texts for q in p.quote if _norm(q) not in texts[p.source]]
-        add("quotes occur in their source", "fail" if missing else "pass",
-            sum(len(p.quote) for _, _, p in every if p.source in texts),
-            "; ".join(missing[:5]) + (f" (and {len(missing) - 5} more)" if len(missing) > 5
-                                      else "") if missing else "every quote found verbatim")
-    conflicts = [(a, label, p) for a, label, p in every
-                 if {"conflict", "date_conflict"} & set(p.flags)]
-    for a, label, p in conflicts:
-        add(f"{a}: flagged conflict", "warn", 1, f"{label}: {p.note or 'see the record'}")
-    return Report(title="alliance check", columns=COLUMNS, rows=rows,
-                  notes=["warn rows are conflicts in the source itself, kept and flagged; "
-                         "they are not failures."] if conflicts else []), failures
+def _problem(e: DataError) -> Problem:
+    return Problem(e.file, e.record, e.field, e.value, e.message)
+
+
+def _statements(loaded: Mapping[str, Any], files: Mapping[str, str]) -> list[Finding]:
+    """The prose's figures (10,608,366 units, +6.5 %) against the table they summarise."""
+    if "sales" not in loaded:
+        return []
+    s = loaded["sales"]
+    by_year: dict[int, int] = {}
+    for r in s.sales:
+        by_year[r.year] = by_year.get(r.year, 0) + r.units
+    checked, problems = 0, []
+    for st in s.statements:
+        if st.kind != "event" or st.subject != "Alliance" or st.year not in by_year:
+            continue
+        if st.metric == "units":
+            computed: float | None = by_year[st.year]
+            digits = len(str(int(st.value)).rstrip("0"))
+            ok = computed is not None and _agrees(computed, st.value, digits)
+        elif st.metric == "yoy_pct":
+            computed = growth_pct(by_year.get(st.year - 1), by_year[st.year])
+            ok = computed is not None and round(computed, 1) == st.value
+        else:
+            continue
+        checked += 1
+        if not ok:
+            problems.append(Problem(files["sales"], f"statements ({st.id})", "value", st.value,
+                                    f"the prose says {number(st.value)}; the table gives "
+                                    f"{'nothing' if computed is None else number(computed)}"))
+    name = "statements agree with the table"
+    if problems:
+        return [Finding(name, "fail", len(problems), "a figure of the prose that the table "
+                        "contradicts", problems)]
+    return [Finding(name, "pass", checked, "each figure the prose states for the Alliance "
+                    "equals the table's, to the digits it gives")]
 
 
 def _agrees(computed: float, stated: float, significant: int) -> bool:
@@ -114,3 +171,64 @@ def _agrees(computed: float, stated: float, significant: int) -> bool:
         return True
     scale = 10 ** (len(str(int(stated))) - max(significant, 1))
     return bool(round(computed / scale) * scale == stated)
+
+
+def _stakes_over_time(loaded: Mapping[str, Any], files: Mapping[str, str]) -> list[Finding]:
+    if "stakes" not in loaded:
+        return []
+    pairs: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Any]] = {}
+    for x in loaded["stakes"].stakes:
+        pairs.setdefault((x.holder, x.target), []).append(x)
+    problems = []
+    for (h, t), items in pairs.items():
+        items.sort(key=lambda x: x.since.end())
+        for a, b in zip(items, items[1:], strict=False):
+            if a.until is None or a.until.end() > b.since.end():
+                problems.append(Problem(files["stakes"], f"stakes ({a.id})", "until",
+                                        a.until.iso if a.until else None,
+                                        f"{' + '.join(h)} in {' + '.join(t)}: {a.id} is still "
+                                        f"in force when {b.id} begins ({b.since.iso})"))
+    name = "stakes consistent over time"
+    if problems:
+        return [Finding(name, "fail", len(problems), "a holder with two stakes in the same "
+                        "company at once", problems)]
+    return [Finding(name, "pass", len(pairs), "no holder has two stakes in the same company at "
+                    "once")]
+
+
+def _labelled(loaded: Mapping[str, Any],
+              files: Mapping[str, str]) -> list[tuple[str, str, str, Provenance]]:
+    """(area, file, label, provenance) of every record, in registry order."""
+    return [(a.name, files[a.name], label, p) for a in AREAS if a.name in loaded
+            for label, p in loaded[a.name].provenance()]
+
+
+def _quotes(loaded: Mapping[str, Any], files: Mapping[str, str],
+            texts: Mapping[str, str] | None) -> list[Finding]:
+    name = "quotes occur in their source"
+    if texts is None:
+        return [Finding(name, "skip", None, "source text not at hand (pass --sources DIR with "
+                        "the article's text)")]
+    if not texts:
+        return [Finding(name, "fail", 0, "--sources holds no copy of any source (each "
+                        "source's 'seed' names its file)")]
+    every = _labelled(loaded, files)
+    problems = [Problem(file, label, "quote", q, "not found verbatim in the source text")
+                for _, file, label, p in every if p.source in texts
+                for q in p.quote if _norm(q) not in texts[p.source]]
+    count = sum(len(p.quote) for _, _, _, p in every if p.source in texts)
+    if problems:
+        return [Finding(name, "fail", len(problems), "a quote that is not in its source",
+                        problems)]
+    return [Finding(name, "pass", count, "every quote found verbatim")]
+
+
+def _conflicts(loaded: Mapping[str, Any], files: Mapping[str, str]) -> list[Finding]:
+    """The source's own contradictions, kept and flagged: one warning each."""
+    out = []
+    for area, _, label, p in _labelled(loaded, files):
+        if {"conflict", "date_conflict"} & set(p.flags):
+            out.append(Finding(f"{area}: flagged conflict", "warn", 1,
+                               f"{label}: {p.note or 'see the record'}"))
+    return out
+
