@@ -29,11 +29,11 @@ SEED = "000_d899d992310475ac.txt"
 TABLE_COMMANDS: dict[str, tuple[str, ...]] = {
     "sales": ("sales",),
     "sales_by_year": ("sales", "--by", "year"),
-    "ev_milestones": ("ev", "milestones"),
-    "ev_models": ("ev", "models"),
+    "ev_milestones": ("ev", "milestones", "--include-others"),
+    "ev_models": ("ev", "models", "--include-others"),
     "stakes": ("stakes", "--history"),
     "timeline": ("timeline",),
-    "plants": ("plants",),
+    "plants": ("plants", "--include-others"),
 }
 # Nissan in the article's sales table, 2011-2018:
 # 4,669,981 + 4,940,133 + 5,102,979 + 5,310,064 + 5,421,804 + 5,559,902 + 5,816,278 + 5,653,683

@@ -138,8 +138,8 @@ CASES: dict[str, tuple[tuple[str, ...], list[str]]] = {
                        ["@SUM(A1)", "[/]", "clear\x1b[2Jscreen", "\u202eevil rtl", LONG]),
     "timeline": (("timeline",), HOSTILE),
     "timeline-cite": (("timeline", "--cite"), HOSTILE),
-    "plants": (("plants",), [*HOSTILE[:20], "=1+1", "[/]"]),
-    "plants-by-country": (("plants", "--by", "country"), ["=1+1", "[/]"]),
+    "plants": (("plants", "--include-others"), [*HOSTILE[:20], "=1+1", "[/]"]),
+    "plants-by-country": (("plants", "--by", "country", "--include-others"), ["=1+1", "[/]"]),
 }
 CASE_IDS = list(CASES)
 TABLE_FORMATS = ["table", "markdown", "github", "grid", "rst", "html", "plain"]

@@ -473,7 +473,7 @@ def test_pace_notes_name_every_stretch_tied_for_slowest() -> None:
 
 
 def test_plants_in_brazil_and_their_capacity() -> None:
-    report = plants_q.plants(load_plants(), country=["brazil"])
+    report = plants_q.plants(load_plants(), plants_q.Filters(country=["brazil"]))
     rows = dicts(report)
     # "Nissan invested 2.6 billion Brazilian reais ... in Resende ... the capacity to produce up
     # to 200,000 units annually"; "Renault invested an additional 500 million reais ... São
@@ -488,15 +488,15 @@ def test_plants_in_brazil_and_their_capacity() -> None:
 
 @pytest.mark.parametrize("city", ["sao jose", "São José dos Pinhais", "SAO JOSE DOS PINHAIS"])
 def test_plants_city_forgives_accents_and_prefixes(city: str) -> None:
-    rows = dicts(plants_q.plants(load_plants(), city=city))
+    rows = dicts(plants_q.plants(load_plants(), plants_q.Filters(city=city)))
     assert [(r["name"], r["capacity"]) for r in rows] == [
         ("Renault São José dos Pinhais plant", 380_000)]
 
 
 def test_tangiers_and_tangier_are_the_same_plant() -> None:
     # the article writes both "plant in Tangier" and "the Tangiers Industrial Project"
-    a = plants_q.plants(load_plants(), city="tangiers")
-    b = plants_q.plants(load_plants(), city="tangier")
+    a = plants_q.plants(load_plants(), plants_q.Filters(city="tangiers"))
+    b = plants_q.plants(load_plants(), plants_q.Filters(city="tangier"))
     assert a.rows == b.rows
     rows = dicts(a)
     # "annual production capacity of 400,000 vehicles"; "an investment of €1 billion";
@@ -506,7 +506,7 @@ def test_tangiers_and_tangier_are_the_same_plant() -> None:
 
 
 def test_by_country_brazil_adds_its_two_plants_once() -> None:
-    report = plants_q.by_country(load_plants(), country=["brazil"])
+    report = plants_q.by_country(load_plants(), plants_q.Filters(country=["brazil"]))
     assert dicts(report) == [{"country": "Brazil", "sites": 2, "vehicle_plants": 2,
                               "vehicle_capacity": 580_000, "capacity_partial": False}]
 
@@ -537,8 +537,9 @@ def test_by_country_every_country() -> None:
 
 def test_brazil_580000_aggregate_is_only_a_note() -> None:
     # "two plants and a combined annual capacity of 580,000 vehicles per year"
-    for report in (plants_q.plants(load_plants()), plants_q.plants(load_plants(), ["Brazil"]),
-                   plants_q.by_country(load_plants(), ["brazil"])):
+    for report in (plants_q.plants(load_plants()),
+                   plants_q.plants(load_plants(), plants_q.Filters(["Brazil"])),
+                   plants_q.by_country(load_plants(), plants_q.Filters(["brazil"]))):
         if report.columns[0].name == "name":
             assert all(r["capacity"] != 580_000 and "offensive" not in str(r["name"])
                        for r in dicts(report))
@@ -546,35 +547,40 @@ def test_brazil_580000_aggregate_is_only_a_note() -> None:
         assert len(notes) == 1, report.notes
         assert notes[0].startswith("Brazil: the source also gives a figure for several sites "
                                    "together, never counted as a plant")
-    plants = plants_q.plants(load_plants())
+    plants = plants_q.plants(load_plants(), plants_q.Filters(include_others=True))
     assert len(plants.rows) == len(load_plants().plants)
+    members = plants_q.plants(load_plants())
+    assert len(members.rows) == len(load_plants().plants) - 2  # Daimler's Hambach, Tuscaloosa
+    assert members.notes[0].startswith("Left out: 2 sites run by companies outside the "
+                                       "Alliance (smart plant in Hambach (Daimler); Daimler "
+                                       "vehicle plant in Tuscaloosa, Alabama (Daimler))")
 
 
 def test_aggregate_note_follows_the_country_filter() -> None:
-    report = plants_q.plants(load_plants(), country=["morocco"])
+    report = plants_q.plants(load_plants(), plants_q.Filters(country=["morocco"]))
     assert not any("580,000" in n for n in report.notes)
 
 
 def test_min_capacity_counts_only_vehicle_plants() -> None:
     # the Zama battery plant has "annual capacity is 65,000 units": batteries, not vehicles
-    rows = dicts(plants_q.plants(load_plants(), min_capacity=60_000))
+    rows = dicts(plants_q.plants(load_plants(), plants_q.Filters(min_capacity=60_000)))
     assert sorted(str(r["city"]) for r in rows) == [
         "Aguascalientes", "Chennai", "Resende", "São José dos Pinhais", "Tangier", "Togliatti"]
     assert all(r["capacity_unit"] == "vehicles" for r in rows)
-    big = dicts(plants_q.plants(load_plants(), min_capacity=380_000))
+    big = dicts(plants_q.plants(load_plants(), plants_q.Filters(min_capacity=380_000)))
     assert sorted((str(r["city"]), r["capacity"]) for r in big) == [
         ("Chennai", 400_000), ("São José dos Pinhais", 380_000), ("Tangier", 400_000)]
 
 
 def test_min_capacity_negative_is_an_error() -> None:
     with pytest.raises(QueryError, match="--min-capacity must be 0 or more, not -1"):
-        plants_q.plants(load_plants(), min_capacity=-1)
+        plants_q.plants(load_plants(), plants_q.Filters(min_capacity=-1))
 
 
 def test_unknown_country_is_an_error_naming_valid_ones() -> None:
     countries = sorted({p.country for p in load_plants().plants})
     with pytest.raises(QueryError) as info:
-        plants_q.plants(load_plants(), country=["Atlantis"])
+        plants_q.plants(load_plants(), plants_q.Filters(country=["Atlantis"]))
     message = str(info.value)
     assert message.startswith("unknown country 'Atlantis'")
     assert f"(valid: {', '.join(countries)})" in message
@@ -583,7 +589,7 @@ def test_unknown_country_is_an_error_naming_valid_ones() -> None:
 
 def test_country_typo_suggests_the_country() -> None:
     with pytest.raises(QueryError, match="did you mean 'Brazil'"):
-        plants_q.plants(load_plants(), country=["brasil"])
+        plants_q.plants(load_plants(), plants_q.Filters(country=["brasil"]))
 
 
 # --- check -----------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ COMMANDS: list[tuple[str, ...]] = [
 VARIANTS: dict[str, tuple[str, ...]] = {"default": (), "wide": ("--wide",), "expanded": ("-x",)}
 VARIANT_WIDTHS = {"default": WIDTHS, "wide": (40, 80, 120), "expanded": (40, 80)}
 GOLDEN = Path(__file__).parent / "golden" / "screens"
-SCREEN_ROWS = 1500
+SCREEN_ROWS = 10_000
 """Tall enough for any table here, so nothing scrolls off and the pager is never needed."""
 SEPARATOR = b"\0SCREEN-END\0"
 DRIVER = r"""

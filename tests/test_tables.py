@@ -30,8 +30,9 @@ def test_the_default_view_leaves_out_prose_and_names_it() -> None:
     text = table("plants")
     assert header(text) == ["name", "country", "opened", "capacity", "capacity_unit",
                             "capacity_qualifier", "note"]
-    assert ("Not shown: city, operator, initial_capacity, products, investment, currency, "
-            "investment_qualifier, facility_type (--wide shows every column; -c chooses).") in text
+    assert ("Not shown: city, region, operator, in_alliance, initial_capacity, products, "
+            "investment, currency, investment_qualifier, investment_equivalents, facility_type "
+            "(--wide shows every column; -c chooses).") in text
 
 
 def test_wide_shows_every_column_and_columns_picks() -> None:
@@ -163,4 +164,7 @@ def test_a_large_table_starts_from_a_sample_and_says_so(tmp_path: Path) -> None:
     assert ("note: A large table (6,000 rows): its column widths come from the first 1,000, so "
             "a later, wider value may push its row out of line; every value is still whole "
             "(-f csv for a file).") in r.out
-    assert r.out.count("Renault sold American Motors to Chrysler") == 6_000 // 116 + 1
+    events = len(json.loads((data / "timeline.json").read_text("utf-8"))["events"])
+    bundled = len(json.loads(invoke("timeline", "-f", "json").out))
+    assert events == 6_000
+    assert r.out.count("Renault sold American Motors to Chrysler") == -(-6_000 // bundled)

@@ -43,20 +43,25 @@ def sales(year: int | None = None, start: int | None = None, end: int | None = N
 
 def ev_milestones(year: int | None = None, start: int | None = None, end: int | None = None,
                   date: str | None = None, subject: str | None = None,
-                  metric: str | None = None, data_dir: str | None = None) -> list[Row]:
+                  metric: str | None = None, data_dir: str | None = None,
+                  include_others: bool = False) -> list[Row]:
     """``alliance ev milestones``."""
     from .queries import ev
 
     return _rows(ev.milestones(loader.load_ev(_dir(data_dir)), year, start, end, date, subject,
-                               metric))
+                               metric, include_others))
 
 
 def ev_models(model: str | None = None, history: bool = False,
-              data_dir: str | None = None) -> list[Row]:
-    """``alliance ev models``."""
+              data_dir: str | None = None, include_others: bool = False,
+              by: Literal["model", "maker"] = "model") -> list[Row]:
+    """``alliance ev models``: ``by="maker"`` sets each maker's total against its models."""
     from .queries import ev
 
-    return _rows(ev.models(loader.load_ev(_dir(data_dir)), model, history))
+    records = loader.load_ev(_dir(data_dir))
+    if by == "maker":
+        return _rows(ev.by_maker(records))
+    return _rows(ev.models(records, model, history, include_others))
 
 
 def ev_pace(data_dir: str | None = None) -> list[Row]:
@@ -88,13 +93,17 @@ def timeline(year: int | None = None, start: int | None = None, end: int | None 
 def plants(country: Sequence[str] = (), operator: str | None = None,
            facility_type: str | None = None, min_capacity: int | None = None,
            city: str | None = None, by: Literal["plant", "country"] = "plant",
-           data_dir: str | None = None) -> list[Row]:
+           data_dir: str | None = None, region: str | None = None,
+           product: str | None = None, include_others: bool = False) -> list[Row]:
     """``alliance plants``: ``by="country"`` for capacity per country."""
     from .queries import plants as q
 
+    where = _dir(data_dir)
+    models = loader.load_ev(where).models if product is not None else ()
     query = q.by_country if by == "country" else q.plants
-    return _rows(query(loader.load_plants(_dir(data_dir)), country, operator, facility_type,
-                       min_capacity, city))
+    return _rows(query(loader.load_plants(where),
+                       q.Filters(country, operator, facility_type, min_capacity, city, region,
+                                 product, include_others), models))
 
 
 def sql(query: str, data_dir: str | None = None) -> list[Row]:

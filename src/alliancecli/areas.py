@@ -70,10 +70,12 @@ AREAS: tuple[Area, ...] = (
                 sales.by_year)),
          {"member": lambda d: (n for m in d.members for n in (m.name, *m.aliases))}),
     Area("ev", loader.build_ev, "EV launches and cumulative sales and production milestones",
-         (Table("ev_milestones", "every dated EV milestone (alliance ev milestones)",
-                ev.milestones),
-          Table("ev_models", "latest cumulative figure per model and metric (alliance ev models)",
-                ev.models)),
+         (Table("ev_milestones", "every dated EV milestone, with in_alliance "
+                "(alliance ev milestones --include-others)",
+                lambda d: ev.milestones(d, include_others=True)),
+          Table("ev_models", "latest cumulative figure per model and metric, with in_alliance "
+                "(alliance ev models --include-others)",
+                lambda d: ev.models(d, include_others=True))),
          {"model": lambda d: (n for m in d.models for n in (m.name, *m.aliases))}),
     Area("stakes", loader.build_stakes, "cross-shareholdings with the dates they held",
          (Table("stakes",
@@ -85,7 +87,8 @@ AREAS: tuple[Area, ...] = (
                 timeline.timeline),),
          {"tag": lambda d: sorted(Tag)}),
     Area("plants", loader.build_plants, "sites, capacities, products and investments",
-         (Table("plants", "every site (alliance plants)", plants.plants),),
+         (Table("plants", "every site, with in_alliance (alliance plants --include-others)",
+                lambda d: plants.plants(d, plants.Filters(include_others=True))),),
          {"country": lambda d: sorted({p.country for p in d.plants})}),
 )
 BY_NAME: dict[str, Area] = {a.name: a for a in AREAS}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import gc
 import json
-import operator
 import os
 import re
 from collections import Counter
@@ -28,9 +27,11 @@ from .records import (
     Entity,
     EvData,
     Event,
+    Maker,
     Member,
     Milestone,
     Model,
+    Omission,
     Plant,
     PlantsData,
     Provenance,
@@ -50,6 +51,7 @@ from .vocab import (
     EvMetric,
     FacilityType,
     Flag,
+    OmissionReason,
     Origin,
     SalesMetric,
     SubjectType,
@@ -66,14 +68,19 @@ INT_RANGE = range(-(2**63), 2**63)
 YEARS = range(1850, 2101)
 """Years a record may be about or dated in: wide of the Alliance's history, and bounded so that
 a year cannot make a query loop over centuries."""
+PLAIN_SPACES = str.maketrans(dict.fromkeys(
+    "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000",
+    " "))
+"""No-break, thin and other odd spaces, read as a plain space in every text but a quote, so
+that `LIKE '%1 million%'`, --search, csvkit and spreadsheets find what people type."""
 SEPARATOR = ";"
 """Joins list items in csv, tsv and tables, so no item of a list field may contain it."""
 
 # The vocabularies of vocab.py as sets of plain strings, for fast checks of raw JSON values.
 TAGS, KINDS, FLAGS, SUBJECT_TYPES, EV_METRICS, SALES_METRICS, ORIGINS, CAPACITY_UNITS, \
-    FACILITY_TYPES, ENTITY_KINDS = map(values, (
+    FACILITY_TYPES, ENTITY_KINDS, OMISSION_REASONS = map(values, (
         Tag, EventKind, Flag, SubjectType, EvMetric, SalesMetric, Origin, CapacityUnit,
-        FacilityType, EntityKind))
+        FacilityType, EntityKind, OmissionReason))
 
 T = TypeVar("T")
 
@@ -324,7 +331,7 @@ class Fields:
         v = self.get(key)
         if not isinstance(v, str) or not v.strip():
             raise self.fail(key, f"expected non-empty text, found {_kind(v)}")
-        return v
+        return v.translate(PLAIN_SPACES)
 
     def opt_text(self, key: str) -> str | None:
         v = self.obj.get(key)
@@ -377,17 +384,19 @@ class Fields:
         return items
 
     def strs(self, key: str, allowed: AbstractSet[str] | None = None,
-             nonempty: bool = False) -> tuple[str, ...]:
+             nonempty: bool = False, verbatim: bool = False) -> tuple[str, ...]:
+        """A list of texts; ``verbatim`` (quotes) keeps the source's own spaces."""
         v = self.obj.get(key, [])
         if not isinstance(v, list) or not all(isinstance(s, str) and s.strip() for s in v):
             raise self.fail(key, f"expected a list of non-empty texts, found {_kind(v)}")
         if nonempty and not v:
             raise self.fail(key, "must not be empty")
+        items = tuple(v) if verbatim else tuple(s.translate(PLAIN_SPACES) for s in v)
         if allowed is not None:
-            for s in v:
+            for s in items:
                 if s not in allowed:
                     raise self.fail(key, f"'{s}' is not one of: {', '.join(sorted(allowed))}")
-        return tuple(v)
+        return items
 
     def enum(self, key: str, allowed: Iterable[str]) -> str:
         v = self.text(key)
@@ -469,7 +478,7 @@ def _prov(f: Fields, sources: dict[str, Source]) -> Provenance:
         raise f.fail("source", f"'{src}' is not in the file's sources ({', '.join(sources)})")
     _checked(QUOTED)
     try:
-        quote = f.strs("quote", nonempty=True)
+        quote = f.strs("quote", nonempty=True, verbatim=True)
     except DataError as e:
         e.rule = QUOTED
         raise
@@ -521,7 +530,7 @@ def _label(key: str, *fields: str) -> Callable[[Any, int], str]:
 def _document(where: DataDir, area: str, keys: tuple[str, ...]) -> tuple[Fields, dict[str, Source]]:
     name = where.name(area)
     doc = Fields(read_json(where, area), name, "top level",
-                 frozenset(("schema_version", "area", "sources", *keys)))
+                 frozenset(("schema_version", "area", "sources", "omissions", *keys)))
     version = doc.get("schema_version")
     if type(version) is not int or version != SCHEMA_VERSION:  # not true, not 1.0
         raise doc.fail("schema_version", f"is {version!r}; this version of alliance reads "
@@ -532,8 +541,9 @@ def _document(where: DataDir, area: str, keys: tuple[str, ...]) -> tuple[Fields,
     if not isinstance(raw, dict) or not raw:
         raise doc.fail("sources", "expected a non-empty object of sources")
     sources: dict[str, Source] = {}
-    for sid, item in raw.items():
-        s = Fields(item, name, f"sources.{sid}", SOURCE_KEYS)
+    for key, item in raw.items():
+        sid = key.translate(PLAIN_SPACES)  # as every record's `source` is read
+        s = Fields(item, name, f"sources.{key}", SOURCE_KEYS)
         sources[sid] = Source(sid, s.text("title"), s.text("publisher"), s.text("url"),
                               s.text("licence"), s.text("licence_url"), s.opt_text("seed"))
     return doc, sources
@@ -547,6 +557,22 @@ def _named(records: Iterable[Any], doc: Fields, key: str, field: str) -> set[str
         names |= {item[field] for item in doc.obj.get(key) or []
                   if isinstance(item, dict) and isinstance(item.get(field), str)}
     return names
+
+
+def _omissions(doc: Fields, sources: dict[str, Source]) -> tuple[Omission, ...]:
+    """Statements of a source left out on purpose (optional in every file)."""
+    if "omissions" not in doc.obj:
+        return ()
+
+    def omission(f: Fields) -> Omission:
+        src = f.text("source")
+        if src not in sources:
+            raise f.fail("source", f"'{src}' is not in the file's sources ({', '.join(sources)})")
+        return Omission(src, f.text("section"), f.strs("quote", nonempty=True, verbatim=True),
+                        f.enum("reason", OMISSION_REASONS), f.text("note"))
+
+    return tuple(_each(doc, "omissions", _label("omissions", "reason"),
+                       ("source", "section", "quote", "reason", "note"), omission))
 
 
 def _unique(doc: Fields, key: str, values: Iterable[str], what: str) -> None:
@@ -654,7 +680,7 @@ def build_sales(where: DataDir) -> SalesData:
                                            _prov(f, sources)))
     _unique(doc, "statements", (st.id for st in statements), "statement id")
     return SalesData(tuple(sources.values()), tuple(members), tuple(totals), tuple(sales),
-                     tuple(statements))
+                     tuple(statements), _omissions(doc, sources))
 
 
 def load_ev(where: DataDir | None = None) -> EvData:
@@ -663,10 +689,17 @@ def load_ev(where: DataDir | None = None) -> EvData:
 
 
 def build_ev(where: DataDir) -> EvData:
-    doc, sources = _document(where, "ev", ("models", "milestones"))
-    models = _each(doc, "models", _label("models", "name"), ("name", "maker", "aliases", "note"),
-                   lambda f: Model(f.text("name"), f.text("maker"), f.strs("aliases"),
-                                   f.opt_text("note")))
+    doc, sources = _document(where, "ev", ("makers", "models", "milestones"))
+    makers = _each(doc, "makers", _label("makers", "name"),
+                   ("name", "aliases", "includes", "in_alliance", "note"),
+                   lambda f: Maker(f.text("name"), f.strs("aliases"), f.strs("includes"),
+                                   f.opt_flag("in_alliance") is not False, f.opt_text("note"))
+                   ) if "makers" in doc.obj else []
+    _unique(doc, "makers", (m.name for m in makers), "maker")
+    known_makers = {n for m in makers for n in (m.name, *m.includes)}
+    models = _each(doc, "models", _label("models", "name"),
+                   ("name", "maker", "aliases", "note", "in_alliance"),
+                   lambda f: _model(f, known_makers))
     _unique(doc, "models", (m.name for m in models), "model")
     names = _named(models, doc, "models", "name")
 
@@ -675,7 +708,8 @@ def build_ev(where: DataDir) -> EvData:
             date=f.date("date"), date_note=f.opt_text("date_note"), alt_date=f.opt_date("alt_date"),
             subject=f.text("subject"), subject_type=f.enum("subject_type", SUBJECT_TYPES),
             metric=f.enum("metric", EV_METRICS), units=f.positive("units"),
-            cumulative=f.flag("cumulative"), covers=f.joined("covers"), text=f.text("text"),
+            cumulative=f.flag("cumulative"), covers=f.joined("covers"),
+            shares=_shares(f, names), text=f.text("text"),
             origin=f.enum("origin", ORIGINS), prov=_prov(f, sources))
         if m.subject_type == "model" and m.subject not in names:
             raise f.fail("subject", f"model '{m.subject}' is not in the models catalogue")
@@ -686,9 +720,37 @@ def build_ev(where: DataDir) -> EvData:
 
     milestones = _each(doc, "milestones", _label("milestones", "date", "subject"),
                        ("date", "date_note", "alt_date", "subject", "subject_type", "metric",
-                        "units", "cumulative", "covers", "text", "origin", *PROV_KEYS), milestone)
+                        "units", "cumulative", "covers", "shares", "text", "origin", *PROV_KEYS),
+                       milestone)
     milestones.sort(key=lambda m: m.date.key)
-    return EvData(tuple(sources.values()), tuple(models), tuple(milestones))
+    return EvData(tuple(sources.values()), tuple(models), tuple(milestones), tuple(makers),
+                  _omissions(doc, sources))
+
+
+def _model(f: Fields, makers: AbstractSet[str]) -> Model:
+    m = Model(f.text("name"), f.text("maker"), f.strs("aliases"), f.opt_text("note"),
+              f.opt_flag("in_alliance") is not False)
+    if makers and m.maker not in makers:
+        raise f.fail("maker", f"'{m.maker}' is not in makers ({', '.join(sorted(makers))})")
+    return m
+
+
+def _shares(f: Fields, models: AbstractSet[str]) -> tuple[tuple[str, float], ...]:
+    """A figure's split by model as the source states it, in per cent."""
+    raw = f.obj.get("shares") or []
+    if not isinstance(raw, list):
+        raise f.fail("shares", f"expected a list, found {_kind(raw)}")
+    out = []
+    for i, item in enumerate(raw):
+        e = Fields(item, f.file, f"{f.record}: shares[{i}]", frozenset({"model", "pct"}))
+        pct = e.pct("pct")
+        if pct is None:
+            raise e.fail("pct", "missing")
+        model = e.text("model")
+        if model not in models:
+            raise e.fail("model", f"model '{model}' is not in the models catalogue")
+        out.append((model, pct))
+    return tuple(out)
 
 
 def load_stakes(where: DataDir | None = None) -> StakesData:
@@ -720,7 +782,8 @@ def build_stakes(where: DataDir) -> StakesData:
                     "until_note", *PROV_KEYS), stake)
     _unique(doc, "stakes", (s.id for s in stakes), "stake id")
     stakes.sort(key=lambda s: (s.since.end(), s.holder, s.target))
-    return StakesData(tuple(sources.values()), tuple(entities), tuple(stakes))
+    return StakesData(tuple(sources.values()), tuple(entities), tuple(stakes),
+                      _omissions(doc, sources))
 
 
 def load_timeline(where: DataDir | None = None) -> TimelineData:
@@ -728,7 +791,10 @@ def load_timeline(where: DataDir | None = None) -> TimelineData:
     return cached("timeline", where, build_timeline)
 
 
-_BY_DATE = operator.attrgetter("date.iso")
+def _by_date(e: Event) -> tuple[int, str]:
+    """ISO text at mixed precision sorts like the date itself ("2010" < "2010-02" <
+    "2010-02-26"); events the source does not date come last."""
+    return (0, e.date.iso) if e.date is not None else (1, "")
 EVENT_KEYS = frozenset(("date", "date_note", "event", "tags", "kind", "members", *PROV_KEYS))
 
 
@@ -750,9 +816,9 @@ def build_timeline(where: DataDir) -> TimelineData:
     else:  # alliance check: every record through the full check, every problem recorded
         events = _each(doc, "events", _label("events", "date"), EVENT_KEYS,
                        lambda f: _event_from(f, sources))
-    # ISO text at mixed precision sorts like the date itself ("2010" < "2010-02" < "2010-02-26").
-    events.sort(key=_BY_DATE)
-    return TimelineData(tuple(sources.values()), tuple(events), aliases)
+    events.sort(key=_by_date)
+    return TimelineData(tuple(sources.values()), tuple(events), aliases,
+                        _omissions(doc, sources))
 
 
 def _event(item: Any, i: int, file: str, sources: dict[str, Source]) -> Event:
@@ -762,9 +828,13 @@ def _event(item: Any, i: int, file: str, sources: dict[str, Source]) -> Event:
 
 
 def _event_from(f: Fields, sources: dict[str, Source]) -> Event:
-    return Event(f.date("date"), f.opt_text("date_note"), f.text("event"),
-                 f.strs("tags", TAGS, nonempty=True), f.enum("kind", KINDS),
-                 f.joined("members"), _prov(f, sources))
+    e = Event(f.opt_date("date"), f.opt_text("date_note"), f.text("event"),
+              f.strs("tags", TAGS, nonempty=True), f.enum("kind", KINDS),
+              f.joined("members"), _prov(f, sources))
+    if e.date is None and e.date_note is None:
+        raise f.fail("date_note", "missing: an event the source does not date (date null) "
+                     "needs a date_note saying so", DATES)
+    return e
 
 
 def _texts(v: Any) -> bool:
@@ -780,10 +850,14 @@ def _quick_prov(item: dict[str, Any], sources: dict[str, Source]) -> Provenance 
     """Provenance for a record that is plainly valid; None means "check it field by field"."""
     section, quote, flags = item.get("section"), item.get("quote"), item.get("flags", [])
     qualifier, note, src = item.get("qualifier"), item.get("note"), item.get("source")
+    if type(src) is str:
+        src = src.translate(PLAIN_SPACES)
     if (type(src) is str and src in sources and type(section) is str and section.strip()
             and quote and _texts(quote) and _opt_text(qualifier) and _opt_text(note)
             and type(flags) is list and FLAGS.issuperset(flags)):
-        return Provenance(src, section, tuple(quote), qualifier, tuple(flags), note)
+        return Provenance(src, section.translate(PLAIN_SPACES), tuple(quote),
+                          qualifier if qualifier is None else qualifier.translate(PLAIN_SPACES),
+                          tuple(flags), note if note is None else note.translate(PLAIN_SPACES))
     return None
 
 
@@ -794,23 +868,45 @@ def _quick_event(item: Any, sources: dict[str, Source],
         if type(item) is not dict or not item.keys() <= EVENT_KEYS:
             return None
         text, tags, kind = item["event"], item["tags"], item["kind"]
-        members, note, raw = item.get("members", []), item.get("date_note"), item["date"]
+        members, note, raw = item.get("members", []), item.get("date_note"), item.get("date")
         if not (type(text) is str and text.strip() and type(tags) is list and tags
                 and TAGS.issuperset(tags) and kind in KINDS and _texts(members)
                 and not any(SEPARATOR in m for m in members)
-                and _opt_text(note) and type(raw) is str):
+                and _opt_text(note) and (type(raw) is str or (raw is None and note))):
             return None
-        date = dates.get(raw)
-        if date is None:
-            date = dates[raw] = PartialDate.parse(raw)
-        if date.year not in YEARS:
-            return None
+        date = None
+        if raw is not None:
+            date = dates.get(raw)
+            if date is None:
+                date = dates[raw] = PartialDate.parse(raw)
+            if date.year not in YEARS:
+                return None
         prov = _quick_prov(item, sources)
         if prov is None:
             return None
-        return Event(date, note, text, tuple(tags), kind, tuple(members), prov)
+        return Event(date, note if note is None else note.translate(PLAIN_SPACES),
+                     text.translate(PLAIN_SPACES), tuple(tags), kind,
+                     tuple(m.translate(PLAIN_SPACES) for m in members), prov)
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _equivalents(f: Fields) -> tuple[tuple[float, str], ...]:
+    """The investment in other currencies the source states beside it (never computed)."""
+    raw = f.obj.get("investment_equivalents") or []
+    if not isinstance(raw, list):
+        raise f.fail("investment_equivalents", f"expected a list, found {_kind(raw)}")
+    out = []
+    for i, item in enumerate(raw):
+        e = Fields(item, f.file, f"{f.record}: investment_equivalents[{i}]",
+                   frozenset({"amount", "currency"}))
+        amount = e.amount("amount")
+        if amount is None:
+            raise e.fail("amount", "missing")
+        out.append((amount, e.text("currency")))
+    if out and f.obj.get("investment") is None:
+        raise f.fail("investment_equivalents", "equivalents of an investment that is not stated")
+    return tuple(out)
 
 
 def load_plants(where: DataDir | None = None) -> PlantsData:
@@ -834,6 +930,7 @@ def build_plants(where: DataDir) -> PlantsData:
             investment=f.amount("investment"), currency=f.opt_text("currency"),
             investment_qualifier=f.opt_text("investment_qualifier"),
             investment_note=f.opt_text("investment_note"),
+            investment_equivalents=_equivalents(f),
             facility_type=f.enum("facility_type", FACILITY_TYPES), prov=_prov(f, sources))
         if p.capacity is not None and p.capacity_unit is None:
             raise f.fail("capacity_unit", "missing: a capacity needs its unit")
@@ -845,7 +942,8 @@ def build_plants(where: DataDir) -> PlantsData:
                    ("id", "name", "city", "region", "country", "aliases", "operator", "opened",
                     "opened_note", "capacity", "capacity_unit", "capacity_qualifier",
                     "initial_capacity", "capacity_note", "products", "investment", "currency",
-                    "investment_qualifier", "investment_note", "facility_type", *PROV_KEYS), plant)
+                    "investment_qualifier", "investment_note", "investment_equivalents",
+                    "facility_type", *PROV_KEYS), plant)
     _unique(doc, "plants", (p.id for p in plants), "plant id")
     ids = _named(plants, doc, "plants", "id")
 
@@ -867,7 +965,8 @@ def build_plants(where: DataDir) -> PlantsData:
                         "date", "investment", "currency", *PROV_KEYS), aggregate)
     _unique(doc, "aggregates", (a.id for a in aggregates), "aggregate id")
     plants.sort(key=lambda p: (p.country, p.city or "", p.name))
-    return PlantsData(tuple(sources.values()), tuple(plants), tuple(aggregates))
+    return PlantsData(tuple(sources.values()), tuple(plants), tuple(aggregates),
+                      _omissions(doc, sources))
 
 
 def read_source_texts(directory: Path, sources: Iterable[Source]) -> dict[str, str]:

@@ -34,6 +34,9 @@ PRESENTATION = "Presentation (tables and charts only; no effect on csv, tsv, jso
 
 YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="Only this year.",
                                              show_default=False)]
+IncludeOthersOpt = Annotated[bool, typer.Option(
+    "--include-others", help="Also the rows about companies and models outside the Alliance "
+                             "(Tesla, Daimler), which the source cites for comparison.")]
 FromOpt = Annotated[int | None, typer.Option("--from", help="From this year (inclusive).",
                                              show_default=False)]
 ToOpt = Annotated[int | None, typer.Option("--to", help="Up to this year (inclusive).",

@@ -44,6 +44,18 @@ class Provenance(NamedTuple):
         return " … ".join(self.quote)
 
 
+class Omission(NamedTuple):
+    """A statement of the source left out of the records on purpose, and why."""
+
+    source: str
+    section: str
+    quote: tuple[str, ...]
+    reason: str
+    """vocab.OmissionReason."""
+    note: str
+    """What the statement is, and where its fact is if it is elsewhere."""
+
+
 # --- sales -----------------------------------------------------------------------------
 
 
@@ -105,6 +117,7 @@ class SalesData(NamedTuple):
     sales: tuple[Sale, ...]
     """Sorted by year, then member."""
     statements: tuple[Statement, ...]
+    omissions: tuple[Omission, ...] = ()
 
     def provenance(self) -> list[tuple[str, Provenance]]:
         """Every record that carries provenance, with a label naming it."""
@@ -126,6 +139,20 @@ class Model(NamedTuple):
     maker: str
     aliases: tuple[str, ...]
     note: str | None
+    in_alliance: bool
+    """False for a model the source cites only for comparison (Tesla's Model 3)."""
+
+
+class Maker(NamedTuple):
+    """A company whose models the catalogue lists, and whose own totals milestones give."""
+
+    name: str
+    aliases: tuple[str, ...]
+    """Names its totals go by in milestones ("Groupe Renault")."""
+    includes: tuple[str, ...]
+    """Other makers whose models its totals count ("Renault Samsung Motors")."""
+    in_alliance: bool
+    note: str | None
 
 
 class Milestone(NamedTuple):
@@ -144,10 +171,17 @@ class Milestone(NamedTuple):
     cumulative: bool
     covers: tuple[str, ...]
     """Models a combined figure covers together."""
+    shares: tuple[tuple[str, float], ...]
+    """The source's split of the figure by model, in per cent (never turned into units)."""
     text: str
     origin: str
     """``table`` or ``prose``."""
     prov: Provenance
+
+    @property
+    def in_alliance(self) -> bool:
+        """False for a figure about a company or model outside the Alliance (not_member)."""
+        return "not_member" not in self.prov.flags
 
 
 class EvData(NamedTuple):
@@ -157,6 +191,8 @@ class EvData(NamedTuple):
     models: tuple[Model, ...]
     milestones: tuple[Milestone, ...]
     """Sorted by date."""
+    makers: tuple[Maker, ...] = ()
+    omissions: tuple[Omission, ...] = ()
 
     def provenance(self) -> list[tuple[str, Provenance]]:
         return [(f"milestone {m.date} {m.subject}", m.prov) for m in self.milestones]
@@ -202,6 +238,7 @@ class StakesData(NamedTuple):
     entities: tuple[Entity, ...]
     stakes: tuple[Stake, ...]
     """Sorted by since, then holder."""
+    omissions: tuple[Omission, ...] = ()
 
     def provenance(self) -> list[tuple[str, Provenance]]:
         return [(f"stake {s.id}", s.prov) for s in self.stakes]
@@ -216,9 +253,10 @@ class StakesData(NamedTuple):
 class Event(NamedTuple):
     """A dated event, or a plan or target stated at a date."""
 
-    date: PartialDate
+    date: PartialDate | None
+    """None where the source gives no date at all (``date_note`` then says so)."""
     date_note: str | None
-    """The source's own vague wording ("early 2018"), if any."""
+    """The source's own vague wording ("early 2018"), or why there is no date."""
     event: str
     tags: tuple[str, ...]
     kind: str
@@ -235,12 +273,13 @@ class TimelineData(NamedTuple):
     """Sorted by date (year-only dates first within their year)."""
     aliases: dict[str, tuple[str, ...]]
     """Other names of the companies in ``members`` ("Mitsubishi Motors")."""
+    omissions: tuple[Omission, ...] = ()
 
     def provenance(self) -> list[tuple[str, Provenance]]:
-        return [(f"event {e.date} {e.event[:40]}", e.prov) for e in self.events]
+        return [(f"event {e.date or 'undated'} {e.event[:40]}", e.prov) for e in self.events]
 
     def years(self) -> list[int]:
-        return [e.date.year for e in self.events]
+        return [e.date.year for e in self.events if e.date is not None]
 
 
 # --- plants ----------------------------------------------------------------------------
@@ -270,8 +309,15 @@ class Plant(NamedTuple):
     currency: str | None
     investment_qualifier: str | None
     investment_note: str | None
+    investment_equivalents: tuple[tuple[float, str], ...]
+    """The amount in other currencies, as the source itself states it: (amount, ISO code)."""
     facility_type: str
     prov: Provenance
+
+    @property
+    def in_alliance(self) -> bool:
+        """False for a site run by a company outside the Alliance (not_member)."""
+        return "not_member" not in self.prov.flags
 
 
 class Aggregate(NamedTuple):
@@ -296,6 +342,7 @@ class PlantsData(NamedTuple):
     sources: tuple[Source, ...]
     plants: tuple[Plant, ...]
     aggregates: tuple[Aggregate, ...]
+    omissions: tuple[Omission, ...] = ()
 
     def provenance(self) -> list[tuple[str, Provenance]]:
         return ([(f"plant {p.id}", p.prov) for p in self.plants]

@@ -116,11 +116,21 @@ class Flag(enum.StrEnum):
     vague_date = "vague_date"
     citation_needed = "citation_needed"
     not_member = "not_member"
+    anachronism = "anachronism"
+
+
+class OmissionReason(enum.StrEnum):
+    """Why a statement of the source is left out of the records on purpose."""
+
+    wiki_artefact = "wiki_artefact"
+    duplicate = "duplicate"
+    not_about_the_alliance = "not_about_the_alliance"
+    definition = "definition"
 
 
 VOCABULARIES: tuple[type[enum.StrEnum], ...] = (
     Tag, EventKind, SubjectType, EvMetric, SalesMetric, Origin, CapacityUnit, FacilityType,
-    EntityKind, Flag)
+    EntityKind, Flag, OmissionReason)
 
 
 def values(vocabulary: Iterable[enum.StrEnum]) -> frozenset[str]:

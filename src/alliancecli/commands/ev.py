@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Annotated
 
 import typer
 
+from ..errors import QueryError
 from ..loader import load_ev
-from ..options import FromOpt, State, ToOpt, YearOpt, completer, with_output
+from ..options import FromOpt, IncludeOthersOpt, State, ToOpt, YearOpt, completer, with_output
 from ..output import Options, emit
 from ..queries import ev as q
 from ..vocab import EvMetric
@@ -34,6 +36,7 @@ def milestones(
     metric: Annotated[EvMetric | None, typer.Option(
         "--metric", show_default=False, help="Only this metric: " + ", ".join(EvMetric) + ".")
     ] = None,
+    include_others: IncludeOthersOpt = False,
     *,
     opts: Options,
 ) -> None:
@@ -46,18 +49,27 @@ def milestones(
       alliance ev milestones --subject alliance --metric sales -f csv
     """
     records = load_ev(State.data_dir())
-    emit(q.milestones(records, year, from_, to, date, subject, metric.value if metric else None),
-         opts)
+    emit(q.milestones(records, year, from_, to, date, subject, metric.value if metric else None,
+                      include_others), opts)
+
+
+class ModelsBy(enum.StrEnum):
+    model = "model"
+    maker = "maker"
 
 
 @ev_app.command("models")
-@with_output(columns=q.MODEL_COLUMNS)
+@with_output(columns=q.MODEL_COLUMNS + q.MAKER_COLUMNS)
 def models(
     model: Annotated[str | None, typer.Option(
         "--model", show_default=False, autocompletion=completer("ev", "model"),
         help="Only this model (aliases and the source's misspelling 'Twitzy' work).")] = None,
     history: Annotated[bool, typer.Option(
         "--history", help="Every dated figure, not just the latest.")] = False,
+    include_others: IncludeOthersOpt = False,
+    by: Annotated[ModelsBy, typer.Option(
+        "--by", help="model: a row per model; maker: each maker's stated total against the sum "
+                     "of its models' figures of the same date.")] = ModelsBy.model,
     *,
     opts: Options,
 ) -> None:
@@ -68,8 +80,17 @@ def models(
       alliance ev models
 
       alliance ev models --model leaf --history
+
+      alliance ev models --by maker
     """
-    emit(q.models(load_ev(State.data_dir()), model, history), opts)
+    records = load_ev(State.data_dir())
+    if by is ModelsBy.maker:
+        if model is not None or history or include_others:
+            raise QueryError("--by maker shows every maker's totals: it takes no --model, "
+                             "--history or --include-others")
+        emit(q.by_maker(records), opts)
+        return
+    emit(q.models(records, model, history, include_others), opts)
 
 
 @ev_app.command("pace")

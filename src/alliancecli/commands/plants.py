@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..loader import load_plants
-from ..options import State, completer, with_output
+from ..loader import load_ev, load_plants
+from ..options import IncludeOthersOpt, State, completer, with_output
 from ..output import Options, emit
 from ..queries import plants as q
 from ..vocab import FacilityType
@@ -35,6 +35,14 @@ def plants(
     city: Annotated[str | None, typer.Option(
         "--city", show_default=False,
         help="Only this place (either of the source's spellings: Tangier or Tangiers).")] = None,
+    region: Annotated[str | None, typer.Option(
+        "--region", show_default=False,
+        help="Only this region or state (Rio de Janeiro, Tennessee, ...).")] = None,
+    product: Annotated[str | None, typer.Option(
+        "--product", show_default=False,
+        help="Only sites that build this model (prefixes and the EV catalogue's aliases "
+             "work).")] = None,
+    include_others: IncludeOthersOpt = False,
     by: Annotated[By, typer.Option(
         "--by", help="plant: a row per site; country: sites and vehicle capacity per country."
     )] = By.plant,
@@ -52,7 +60,12 @@ def plants(
       alliance plants --min-capacity 300000 --sort capacity --desc
 
       alliance plants --city tangiers -f json
+
+      alliance plants --product micra
     """
-    records = load_plants(State.data_dir())
+    where = State.data_dir()
+    models = load_ev(where).models if product is not None else ()
+    filters = q.Filters(country or (), operator, type_, min_capacity, city, region, product,
+                        include_others)
     query = q.by_country if by is By.country else q.plants
-    emit(query(records, country or (), operator, type_, min_capacity, city), opts)
+    emit(query(load_plants(where), filters, models), opts)

@@ -81,7 +81,9 @@ def check(collected: Mapping[str, loader.Collected],
     findings = [*_loader_findings(collected)]
     findings.extend(_statements(loaded, files))
     findings.extend(_stakes_over_time(loaded, files))
+    findings.extend(_parts_and_wholes(loaded, files))
     findings.extend(_quotes(loaded, files, texts))
+    findings.extend(_coverage(loaded, texts, any(c.problems for c in collected.values())))
     findings.extend(_conflicts(loaded, files))
     rows: list[tuple[Value, ...]] = []
     failures: list[str] = []
@@ -196,6 +198,55 @@ def _stakes_over_time(loaded: Mapping[str, Any], files: Mapping[str, str]) -> li
                     "once")]
 
 
+def _parts_and_wholes(loaded: Mapping[str, Any], files: Mapping[str, str]) -> list[Finding]:
+    """Wherever the source gives parts and their whole, the parts must not exceed it.
+
+    Makers' totals against their models' figures of the same date, a figure's split into
+    per-cent shares, and plants' capacities against the combined capacity the source gives for
+    them. A whole larger than its parts is consistent (the source names only some parts, or
+    gives a lower bound); parts larger than their whole are the source not adding up: a
+    warning, since the figures are the source's own.
+    """
+    checked, problems = 0, []
+    if "ev" in loaded:
+        from . import ev
+
+        for r in ev.reconcile(loaded["ev"]):
+            checked += 1
+            if r.gap < 0:
+                problems.append(Problem(files["ev"], f"milestone {r.total.date} {r.total.subject}",
+                                        "units", r.total.units,
+                                        f"its models' figures of that date add up to {r.sum:,}, "
+                                        f"{-r.gap:,} more than the total"))
+        for m in loaded["ev"].milestones:
+            if m.shares:
+                checked += 1
+                total = sum(p for _, p in m.shares)
+                if total > 100:
+                    problems.append(Problem(files["ev"], f"milestone {m.date} {m.subject}",
+                                            "shares", [p for _, p in m.shares],
+                                            f"the shares add up to {number(total)} %"))
+    if "plants" in loaded:
+        by_id = {p.id: p for p in loaded["plants"].plants}
+        for a in loaded["plants"].aggregates:
+            parts = [by_id[i] for i in a.plants if i in by_id]
+            caps = [p.capacity for p in parts
+                    if p.capacity is not None and p.capacity_unit == a.capacity_unit]
+            if a.capacity is None or not caps:
+                continue
+            checked += 1
+            if sum(caps) > a.capacity:
+                problems.append(Problem(files["plants"], f"aggregate {a.id}", "capacity",
+                                        a.capacity, f"its plants' capacities add up to "
+                                        f"{sum(caps):,}, more than the combined figure"))
+    name = "parts add up to the whole"
+    if problems:
+        return [Finding(name, "warn", len(problems), "the source's parts exceed the whole it "
+                        "gives for them (kept as stated)", problems)]
+    return [Finding(name, "pass", checked, "makers' totals against their models, shares "
+                    "against 100 %, plants' capacities against their combined figure")]
+
+
 def _labelled(loaded: Mapping[str, Any],
               files: Mapping[str, str]) -> list[tuple[str, str, str, Provenance]]:
     """(area, file, label, provenance) of every record, in registry order."""
@@ -221,6 +272,42 @@ def _quotes(loaded: Mapping[str, Any], files: Mapping[str, str],
         return [Finding(name, "fail", len(problems), "a quote that is not in its source",
                         problems)]
     return [Finding(name, "pass", count, "every quote found verbatim")]
+
+
+def _coverage(loaded: Mapping[str, Any], texts: Mapping[str, str] | None,
+              broken: bool) -> list[Finding]:
+    """Every figure and date of each source text at hand is held by a record or an omission."""
+    name = "every figure of the source is held"
+    if not texts:
+        return []  # the quote check above already says why (skip or fail)
+    if broken:  # records left out as broken would show up here a second time
+        return [Finding(name, "skip", None, "measured once the problems above are fixed")]
+    from . import coverage
+
+    records = [r for d in loaded.values() for f in d._fields if f not in ("sources", "aliases",
+                                                                          "omissions")
+               for r in getattr(d, f)]
+    omissions = [o for d in loaded.values() for o in getattr(d, "omissions", ())]
+    counted, problems = 0, []
+    for sid, text in texts.items():
+        quoters = [coverage.quoted_by_record(type(r).__name__, r, r.prov.quote) for r in records
+                   if hasattr(r, "prov") and r.prov.source == sid]
+        quoters += [coverage.quoted_by_record("member", r, r.quote) for r in records
+                    if hasattr(r, "merged_into") and r.quote]
+        quoters += [coverage.quoted_by_omission(o.reason, o.quote) for o in omissions
+                    if o.source == sid]
+        counted += sum(1 for _ in coverage.figures(text))
+        for f in coverage.uncovered(text, quoters):
+            around = text[max(0, f.start - 60):f.start + len(f.text) + 40]
+            problems.append(Problem(sid, None, f.kind, f.text,
+                                    f"no record holds it, and no omission covers it: "
+                                    f"...{around}..."))
+    if problems:
+        return [Finding(name, "fail", len(problems), "a figure or date of the source text that "
+                        "no record holds (add the record, or list the statement in omissions "
+                        "with its reason)", problems)]
+    return [Finding(name, "pass", counted, "each figure and date of the source text is held by "
+                    "a record that quotes it, or lies in a statement left out with a reason")]
 
 
 def _conflicts(loaded: Mapping[str, Any], files: Mapping[str, str]) -> list[Finding]:

@@ -52,6 +52,32 @@ def year_range(available: Iterable[int], what: str, year: int | None, start: int
         (ys[-1] if end is None else min(end, ys[-1]))
 
 
+def sentences(*parts: tuple[str, str | None]) -> str | None:
+    """Notes made of several parts, each read as a sentence.
+
+    A part that is already a sentence stays as it is; a fragment ("early 2020", "annual; the
+    article says ...") gets its label ("Date: early 2020."). Each ends with a full stop.
+    """
+    out = []
+    for label, text in parts:
+        if not text or not text.strip():
+            continue
+        t = " ".join(text.split())
+        if t[0].islower():
+            t = f"{label}: {t}" if label else t[0].upper() + t[1:]
+        if not t.endswith((".", "!", "?", '."', ".'", ".)")):
+            t += "."
+        out.append(t)
+    return " ".join(out) or None
+
+
+def others_note(count: int, what: str, names: Iterable[str]) -> str:
+    """Say which rows about non-members a listing leaves out, and how to see them."""
+    listed = ", ".join(sorted(set(names)))
+    return (f"Left out: {count} {what}{'' if count == 1 else 's'} about {listed}, outside the "
+            "Alliance, which the source cites for comparison; --include-others shows them.")
+
+
 def number(v: float) -> str:
     """A stored amount for a sentence: digits grouped, no exponent, nothing rounded."""
     if isinstance(v, int) or v.is_integer():

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ..dates import PartialDate
 from ..errors import QueryError
-from ..records import EvData, Milestone, Provenance
+from ..records import EvData, Maker, Milestone, Provenance
 from ..report import Bar, Column, Report, Value
 from ..stats import per_month
 from ..text import resolve_name
 from ..vocab import EvMetric, parse
-from .common import caption, span, year_range
+from .common import caption, others_note, sentences, span, year_range
 
 MILESTONE_COLUMNS = (Column("date", "date"), Column("subject"), Column("subject_type"),
+                     Column("in_alliance", "bool"),
                      Column("metric"), Column("units", "int"), Column("qualifier"),
                      Column("text"), Column("alt_date", "date"), Column("note", "note"))
 MILESTONE_VIEW = ("date", "subject", "metric", "units", "qualifier", "text", "note")
 
 
 def _note(m: Milestone) -> str | None:
-    parts = [p for p in (m.date_note, m.prov.note) if p]
-    return " ".join(parts) or None
+    return sentences(("Date", m.date_note), ("", m.prov.note))
 
 
 def _period(records: EvData) -> str:
@@ -28,8 +30,13 @@ def _period(records: EvData) -> str:
 
 def milestones(records: EvData, year: int | None = None, start: int | None = None,
                end: int | None = None, date: str | None = None,
-               subject: str | None = None, metric: str | None = None) -> Report:
-    """Every dated EV fact; ``date`` narrows to a year or a month (``2015-12``)."""
+               subject: str | None = None, metric: str | None = None,
+               include_others: bool = False) -> Report:
+    """Every dated EV fact; ``date`` narrows to a year or a month (``2015-12``).
+
+    Figures about companies outside the Alliance (Tesla) are left out unless
+    ``include_others``; a note names them.
+    """
     lo, hi = year_range((m.date.year for m in records.milestones), "EV", year, start, end)
     month: PartialDate | None = None
     if date is not None:
@@ -51,6 +58,7 @@ def milestones(records: EvData, year: int | None = None, start: int | None = Non
         metric = parse(EvMetric, metric, "metric")
     rows: list[tuple[Value, ...]] = []
     prov: list[Provenance | None] = []
+    others: list[str] = []
     for m in records.milestones:
         if not lo <= m.date.year <= hi:
             continue
@@ -58,26 +66,35 @@ def milestones(records: EvData, year: int | None = None, start: int | None = Non
             continue
         if (who is not None and m.subject != who) or (metric is not None and m.metric != metric):
             continue
-        rows.append((m.date, m.subject, m.subject_type, m.metric, m.units, m.prov.qualifier,
-                     m.text, m.alt_date, _note(m)))
+        if not m.in_alliance and not include_others and m.subject != who:
+            others.append(m.subject)
+            continue
+        rows.append((m.date, m.subject, m.subject_type, m.in_alliance, m.metric, m.units,
+                     m.prov.qualifier, m.text, m.alt_date, _note(m)))
         prov.append(m.prov)
-    notes = []
-    if any(r[7] for r in rows):
+    notes = [others_note(len(others), "milestone", others)] if others else []
+    if any(r[8] for r in rows):
         notes.append("alt_date: the source's prose dates that milestone differently from its "
                      "table; the table's date is kept.")
     return Report(title="Alliance EV milestones", columns=MILESTONE_COLUMNS, rows=rows,
-                  view=MILESTONE_VIEW,
+                  view=MILESTONE_VIEW + (("in_alliance",) if include_others else ()),
                   provenance=prov, notes=notes, caption=caption(records.sources, _period(records)))
 
 
-MODEL_COLUMNS = (Column("model"), Column("maker"), Column("units", "int"), Column("metric"),
+MODEL_COLUMNS = (Column("model"), Column("maker"), Column("in_alliance", "bool"),
+                 Column("units", "int"), Column("metric"),
                  Column("as_of", "date"), Column("qualifier"), Column("covers", "list"),
                  Column("note", "note"))
 MODEL_VIEW = ("model", "maker", "units", "metric", "as_of", "qualifier", "note")
 
 
-def models(records: EvData, model: str | None = None, history: bool = False) -> Report:
-    """The latest cumulative figure per model and metric, or every dated figure (history)."""
+def models(records: EvData, model: str | None = None, history: bool = False,
+           include_others: bool = False) -> Report:
+    """The latest cumulative figure per model and metric, or every dated figure (history).
+
+    Models outside the Alliance (Tesla's Model 3) are left out unless ``include_others`` or
+    asked for by name; a note names them.
+    """
     catalogue = {m.name: m for m in records.models}
     chosen: str | None = None
     if model is not None:
@@ -85,6 +102,11 @@ def models(records: EvData, model: str | None = None, history: bool = False) -> 
     figures = [m for m in records.milestones
                if m.subject in catalogue and m.units is not None
                and (chosen is None or m.subject == chosen)]
+    keep = include_others or chosen is not None
+    left = [m.subject for m in figures if not catalogue[m.subject].in_alliance]
+    others = sorted(set(left))
+    if not keep:
+        figures = [m for m in figures if catalogue[m.subject].in_alliance]
     if not history:
         latest: dict[tuple[str, str], Milestone] = {}
         for m in figures:  # milestones are sorted by date: the last one seen wins
@@ -92,19 +114,20 @@ def models(records: EvData, model: str | None = None, history: bool = False) -> 
                 latest[(m.subject, m.metric)] = m
         figures = sorted(latest.values(), key=lambda m: (m.subject, m.metric))
     rows: list[tuple[Value, ...]] = [
-        (m.subject, catalogue[m.subject].maker, m.units, m.metric, m.date, m.prov.qualifier,
-         m.covers, _note(m)) for m in figures]
-    notes = []
+        (m.subject, catalogue[m.subject].maker, catalogue[m.subject].in_alliance, m.units,
+         m.metric, m.date, m.prov.qualifier, m.covers, _note(m)) for m in figures]
+    notes = [others_note(len(left), "figure", others)] if others and not keep else []
     if any(m.covers for m in figures):
         notes.append("covers: the figure counts these models or variants together; the source "
                      "gives no split.")
-    if any("not_member" in m.prov.flags for m in figures):
-        notes.append("Rows flagged not_member are not Alliance models; the source cites them "
-                     "for comparison.")
+    if keep and others:
+        notes.append(f"in_alliance is false for {', '.join(others)}: not an Alliance model; the "
+                     "source cites it for comparison.")
     what = chosen or "every model"
     title = (f"EV figures over time: {what}" if history
              else f"Latest cumulative EV figure per model and metric: {what}")
-    return Report(title=title, columns=MODEL_COLUMNS, rows=rows, view=MODEL_VIEW,
+    return Report(title=title, columns=MODEL_COLUMNS, rows=rows,
+                  view=MODEL_VIEW + (("in_alliance",) if keep and others else ()),
                   provenance=[m.prov for m in figures], notes=notes,
                   caption=caption(records.sources, _period(records)))
 
@@ -150,3 +173,81 @@ def pace(records: EvData) -> Report:
                   rows=rows, provenance=prov, notes=notes,
                   caption=caption(records.sources, _period(records)), chart=chart,
                   chart_unit="cumulative EV sales (units) at each milestone")
+
+
+MAKER_COLUMNS = (Column("maker"), Column("date", "date"), Column("metric"),
+                 Column("stated_units", "int"), Column("stated_qualifier"),
+                 Column("models_units", "int"), Column("gap_units", "delta"),
+                 Column("models", "list"), Column("note", "note"))
+MAKER_VIEW = ("maker", "date", "metric", "stated_units", "stated_qualifier", "models_units",
+              "gap_units", "note")
+
+
+class Reconciled(NamedTuple):
+    """A maker's own stated total beside the sum of its models' figures of that date."""
+
+    maker: Maker
+    total: Milestone
+    """The maker's stated figure."""
+    parts: tuple[Milestone, ...]
+    """The model figures of the same date and metric (a combined figure counted once)."""
+
+    @property
+    def sum(self) -> int:
+        return sum(m.units or 0 for m in self.parts)
+
+    @property
+    def gap(self) -> int:
+        return (self.total.units or 0) - self.sum
+
+
+def reconcile(records: EvData) -> list[Reconciled]:
+    """Each maker total that has model figures of the same date and metric to set against it.
+
+    Never derives a maker's total from its models: both sides are figures the source states.
+    """
+    catalogue = {m.name: m for m in records.models}
+    out = []
+    for maker in records.makers:
+        names = {maker.name, *maker.aliases}
+        makes = {maker.name, *maker.includes}
+        for total in records.milestones:
+            if total.subject_type != "company" or total.subject not in names \
+                    or total.units is None:
+                continue
+            parts = tuple(m for m in records.milestones
+                          if m.subject_type == "model" and m.units is not None
+                          and m.date == total.date and m.metric == total.metric
+                          and catalogue[m.subject].maker in makes)
+            if parts:
+                out.append(Reconciled(maker, total, parts))
+    return out
+
+
+def by_maker(records: EvData) -> Report:
+    """Parts against the whole: each maker's stated total beside the sum of its models."""
+    rows: list[tuple[Value, ...]] = []
+    prov: list[Provenance | None] = []
+    for r in reconcile(records):
+        t = r.total
+        listed = ", ".join(m.subject for m in r.parts)
+        if r.gap > 0:
+            why = (f"The article gives {t.subject} a total {r.gap:,} units above its models' "
+                   f"figures of {t.date.iso} ({listed}): the models it names are not all of "
+                   f"{t.subject}'s, or the total is a lower bound ('{t.prov.qualifier}').")
+        elif r.gap < 0:
+            why = (f"The models' figures of {t.date.iso} add up to {-r.gap:,} units more than "
+                   f"{t.subject}'s own total: the source does not add up.")
+        else:
+            why = f"The models' figures of {t.date.iso} add up to {t.subject}'s own total."
+        rows.append((r.maker.name, t.date, t.metric, t.units, t.prov.qualifier, r.sum, r.gap,
+                     tuple(m.subject for m in r.parts), why))
+        prov.append(t.prov)
+    notes = ["stated_units is the maker's own figure; models_units adds the figures the "
+             "article gives for its models at the same date and metric (a combined figure once); "
+             "no maker total is ever derived from its models."]
+    return Report(title="EV figures: each maker's total against its models", rows=rows,
+                  columns=MAKER_COLUMNS, view=MAKER_VIEW, provenance=prov, notes=notes,
+                  caption=caption(records.sources, _period(records)),
+                  empty_note="The article gives no maker total with model figures of the same "
+                             "date.")

@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from ..errors import QueryError
-from ..records import Aggregate, Plant, PlantsData, Provenance
+from ..records import Aggregate, Model, Plant, PlantsData, Provenance
 from ..report import Bar, Column, Report, Value
 from ..text import resolve_name
-from .common import caption, number
+from .common import caption, number, sentences
 
-COLUMNS = (Column("name"), Column("city"), Column("country"), Column("operator"),
+COLUMNS = (Column("name"), Column("city"), Column("region"), Column("country"),
+           Column("operator"), Column("in_alliance", "bool"),
            Column("opened", "date"), Column("capacity", "int"), Column("capacity_unit"),
            Column("capacity_qualifier"), Column("initial_capacity", "int"),
            Column("products", "list"), Column("investment", "num"), Column("currency"),
-           Column("investment_qualifier"), Column("facility_type"), Column("note", "note"))
+           Column("investment_qualifier"), Column("investment_equivalents", "list"),
+           Column("facility_type"), Column("note", "note"))
 VIEW = ("name", "country", "opened", "capacity", "capacity_unit", "capacity_qualifier", "note")
 
 
 def _note(p: Plant) -> str | None:
-    parts = [x for x in (p.opened_note, p.capacity_note, p.investment_note, p.prov.note) if x]
-    return " ".join(parts) or None
+    return sentences(("Opened", p.opened_note), ("Capacity", p.capacity_note),
+                     ("Investment", p.investment_note), ("", p.prov.note))
+
+
+def _equivalents(p: Plant) -> tuple[str, ...]:
+    """The investment as the source also states it in other currencies: "1500000000 USD"."""
+    return tuple(f"{number(a).replace(',', '')} {c}" for a, c in p.investment_equivalents)
 
 
 def _period(records: PlantsData) -> str:
@@ -29,26 +37,57 @@ def _period(records: PlantsData) -> str:
         else "sites as the article describes them"
 
 
-def select(records: PlantsData, country: Sequence[str] = (), operator: str | None = None,
-           facility_type: str | None = None, min_capacity: int | None = None,
-           city: str | None = None) -> list[Plant]:
-    """The plants matching every filter; unknown values are usage errors naming valid ones."""
+class Filters(NamedTuple):
+    """What ``alliance plants`` narrows to; every given filter must match."""
+
+    country: Sequence[str] = ()
+    operator: str | None = None
+    facility_type: str | None = None
+    min_capacity: int | None = None
+    city: str | None = None
+    region: str | None = None
+    product: str | None = None
+    include_others: bool = False
+    """Sites run by companies outside the Alliance (Daimler's) too."""
+
+
+def _products(records: PlantsData, models: Sequence[Model]) -> dict[str, tuple[str, ...]]:
+    """Each product a site builds, with the EV catalogue's aliases for it where it has one."""
+    aliases = {m.name: m.aliases for m in models}
+    return {n: aliases.get(n, ()) for p in records.plants for n in p.products}
+
+
+def select(records: PlantsData, filters: Filters,
+           models: Sequence[Model] = ()) -> tuple[list[Plant], list[Plant]]:
+    """The plants matching every filter, and the non-member sites the filters left out.
+
+    Unknown values are usage errors naming the valid ones.
+    """
+    f = filters
     countries = {resolve_name(c, {p.country: () for p in records.plants}, "country")
-                 for c in country}
+                 for c in f.country}
     op = None
-    if operator is not None:
-        op = resolve_name(operator, {p.operator: () for p in records.plants if p.operator},
+    if f.operator is not None:
+        op = resolve_name(f.operator, {p.operator: () for p in records.plants if p.operator},
                           "operator")
     types = sorted({p.facility_type for p in records.plants})
-    if facility_type is not None:
-        facility_type = resolve_name(facility_type, dict.fromkeys(types, ()), "type")
+    facility_type = None
+    if f.facility_type is not None:
+        facility_type = resolve_name(f.facility_type, dict.fromkeys(types, ()), "type")
     place = None
-    if city is not None:
+    if f.city is not None:
         places = {p.city or p.name: p.aliases for p in records.plants}
-        place = resolve_name(city, places, "city")
-    if min_capacity is not None and min_capacity < 0:
-        raise QueryError(f"--min-capacity must be 0 or more, not {min_capacity}")
-    out = []
+        place = resolve_name(f.city, places, "city")
+    region = None
+    if f.region is not None:
+        region = resolve_name(f.region, {p.region: () for p in records.plants if p.region},
+                              "region")
+    product = None
+    if f.product is not None:
+        product = resolve_name(f.product, _products(records, models), "product")
+    if f.min_capacity is not None and f.min_capacity < 0:
+        raise QueryError(f"--min-capacity must be 0 or more, not {f.min_capacity}")
+    out, others = [], []
     for p in records.plants:
         if countries and p.country not in countries:
             continue
@@ -58,28 +97,46 @@ def select(records: PlantsData, country: Sequence[str] = (), operator: str | Non
             continue
         if place is not None and (p.city or p.name) != place:
             continue
-        if min_capacity is not None and not (p.capacity_unit == "vehicles"
-                                             and p.capacity is not None
-                                             and p.capacity >= min_capacity):
+        if region is not None and p.region != region:
+            continue
+        if product is not None and product not in p.products:
+            continue
+        if f.min_capacity is not None and not (p.capacity_unit == "vehicles"
+                                               and p.capacity is not None
+                                               and p.capacity >= f.min_capacity):
+            continue
+        if not p.in_alliance and not f.include_others:
+            others.append(p)
             continue
         out.append(p)
-    return out
+    return out, others
 
 
-def plants(records: PlantsData, country: Sequence[str] = (), operator: str | None = None,
-           facility_type: str | None = None, min_capacity: int | None = None,
-           city: str | None = None) -> Report:
-    """One row per site."""
-    chosen = select(records, country, operator, facility_type, min_capacity, city)
+def _others_note(others: Sequence[Plant]) -> list[str]:
+    if not others:
+        return []
+    names = "; ".join(f"{p.name} ({p.operator or 'operator not stated'})" for p in others)
+    return [f"Left out: {len(others)} site{'' if len(others) == 1 else 's'} run by companies "
+            f"outside the Alliance ({names}); --include-others shows them."]
+
+
+def plants(records: PlantsData, filters: Filters = Filters(),
+           models: Sequence[Model] = ()) -> Report:
+    """One row per site; ``models`` (the EV catalogue) gives --product its aliases."""
+    chosen, others = select(records, filters, models)
     rows: list[tuple[Value, ...]] = [
-        (p.name, p.city, p.country, p.operator, p.opened, p.capacity, p.capacity_unit,
-         p.capacity_qualifier, p.initial_capacity, p.products, p.investment, p.currency,
-         p.investment_qualifier, p.facility_type, _note(p)) for p in chosen]
-    notes = [_aggregate_note(a) for a in records.aggregates
-             if not country or a.country in {p.country for p in chosen}]
+        (p.name, p.city, p.region, p.country, p.operator, p.in_alliance, p.opened, p.capacity,
+         p.capacity_unit, p.capacity_qualifier, p.initial_capacity, p.products, p.investment,
+         p.currency, p.investment_qualifier, _equivalents(p), p.facility_type, _note(p))
+        for p in chosen]
+    notes = _others_note(others)
+    notes += [_aggregate_note(a) for a in records.aggregates
+              if not filters.country or a.country in {p.country for p in chosen}]
     notes.append("capacity is annual, in capacity_unit (vehicles, engines or batteries); "
-                 "investment is in the currency the source states.")
-    return Report(title="Alliance plants and sites", columns=COLUMNS, rows=rows, view=VIEW,
+                 "investment is in the currency the source states, and "
+                 "investment_equivalents in the other currencies the source itself gives.")
+    return Report(title="Alliance plants and sites", columns=COLUMNS, rows=rows,
+                  view=VIEW + (("in_alliance",) if filters.include_others else ()),
                   provenance=[p.prov for p in chosen], notes=notes,
                   caption=caption(records.sources, _period(records)))
 
@@ -104,11 +161,10 @@ COUNTRY_COLUMNS = (Column("country"), Column("sites", "int"), Column("vehicle_pl
                    Column("vehicle_capacity", "int"), Column("capacity_partial", "bool"))
 
 
-def by_country(records: PlantsData, country: Sequence[str] = (), operator: str | None = None,
-               facility_type: str | None = None, min_capacity: int | None = None,
-               city: str | None = None) -> Report:
+def by_country(records: PlantsData, filters: Filters = Filters(),
+               models: Sequence[Model] = ()) -> Report:
     """Sites and known annual vehicle capacity per country; partial where some are unknown."""
-    chosen = select(records, country, operator, facility_type, min_capacity, city)
+    chosen, others = select(records, filters, models)
     groups: dict[str, list[Plant]] = {}
     for p in chosen:
         groups.setdefault(p.country, []).append(p)
@@ -122,8 +178,9 @@ def by_country(records: PlantsData, country: Sequence[str] = (), operator: str |
         rows.append((name, len(ps), len(vehicle), sum(known) if known else None,
                      len(known) < len(vehicle)))
         prov.append(None)
-    notes = ["vehicle_capacity adds the stated annual vehicle capacities of the country's "
-             "vehicle plants; capacity_partial is true where some plant's capacity is unknown."]
+    notes = _others_note(others)
+    notes += ["vehicle_capacity adds the stated annual vehicle capacities of the country's "
+              "vehicle plants; capacity_partial is true where some plant's capacity is unknown."]
     notes += [_aggregate_note(a) for a in records.aggregates if a.country in groups]
     chart = tuple(Bar(str(r[0]), (("vehicles", float(r[3])),)) for r in rows
                   if isinstance(r[3], int))

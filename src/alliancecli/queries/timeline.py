@@ -21,7 +21,8 @@ def timeline(records: TimelineData, year: int | None = None, start: int | None =
              members: Sequence[str] = (), kind: str | None = None) -> Report:
     """Events in date order; every filter narrows, none can widen."""
     events = records.events
-    ends = (events[0].date.year, events[-1].date.year) if events else ()  # sorted by date
+    dated = [e.date.year for e in events if e.date is not None]  # sorted by date, undated last
+    ends = (dated[0], dated[-1]) if dated else ()
     lo, hi = year_range(ends, "timeline", year, start, end)
     wanted_tags: set[str] = set()
     if tags:
@@ -38,13 +39,20 @@ def timeline(records: TimelineData, year: int | None = None, start: int | None =
         raise QueryError("--search needs some letters or digits to look for")
     everything = (year is None and start is None and end is None and not wanted_tags
                   and not wanted_members and kind is None and needle is None)
+    years_given = year is not None or start is not None or end is not None
     chosen = events if everything else [e for e in events if _keep(
-        e, lo, hi, wanted_tags, wanted_members, kind, needle)]
+        e, lo, hi, wanted_tags, wanted_members, kind, needle, years_given)]
     rows: list[tuple[Value, ...]] = [
-        (e.date, e.date.year, e.event, e.tags, e.kind, e.members, e.date_note) for e in chosen]
+        (e.date, e.date.year if e.date else None, e.event, e.tags, e.kind, e.members,
+         e.date_note) for e in chosen]
     prov = [e.prov for e in chosen]
     notes = []
-    if any(r[6] for r in rows):
+    undated = sum(1 for e in chosen if e.date is None)
+    if undated:
+        notes.append(f"{undated} statement{'s' if undated > 1 else ''} the source does not date "
+                     "come last, with no date (date_note says so); --year, --from and --to leave "
+                     "them out.")
+    if any(r[6] for r, e in zip(rows, chosen, strict=True) if e.date is not None):
         notes.append("Events the source dates only vaguely keep its wording in date_note and "
                      "sort at the start of their year (or month).")
     return Report(
@@ -55,9 +63,10 @@ def timeline(records: TimelineData, year: int | None = None, start: int | None =
 
 
 def _keep(e: Event, lo: int, hi: int, tags: set[str], members: set[str], kind: str | None,
-          needle: str | None) -> bool:
-    """True if the event passes every filter given."""
-    return (lo <= e.date.year <= hi
+          needle: str | None, years_given: bool) -> bool:
+    """True if the event passes every filter given (an undated one passes no year filter)."""
+    in_years = lo <= e.date.year <= hi if e.date is not None else not years_given
+    return (in_years
             and (not tags or not tags.isdisjoint(e.tags))
             and (not members or not members.isdisjoint(e.members))
             and (kind is None or e.kind == kind)
