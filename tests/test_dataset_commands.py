@@ -74,7 +74,8 @@ def schema() -> dict[str, list[tuple[str, str]]]:
     """``alliance sql --schema``: table -> [(column, SQL type)], in order."""
     out: dict[str, list[tuple[str, str]]] = {}
     for row in csv.DictReader(io.StringIO(ok("sql", "--schema", "-f", "csv").out)):
-        out.setdefault(row["table"], []).append((row["column"], row["type"]))
+        if row["type"] != "FTS5":
+            out.setdefault(row["table"], []).append((row["column"], row["type"]))
     return out
 
 
@@ -120,11 +121,16 @@ def test_sql_2017_members_in_order() -> None:
 def test_sql_renault_stakes_in_nissan() -> None:
     r = ok("sql", "SELECT pct, voting, since, until FROM stakes "
                   "WHERE holder = 'Renault' AND target = 'Nissan' ORDER BY since", "-f", "csv")
-    # 36.8% in 1999 (voting not stated), 43.4% voting from 2001, 15% voting from 2023
+    # 36.8% in 1999 (voting not stated), 43.4% voting from 2001, 15% voting from 2023: the
+    # 15 stays an integer and voting a boolean, as the command prints them
     assert csv_rows(r.out) == [["pct", "voting", "since", "until"],
                                ["36.8", "", "1999-03-27", "2001"],
-                               ["43.4", "1", "2001", "2023"],
-                               ["15.0", "1", "2023", ""]]
+                               ["43.4", "true", "2001", "2023"],
+                               ["15", "true", "2023", ""]]
+    assert json_rows("sql", "SELECT pct, voting FROM stakes WHERE holder = 'Renault' AND "
+                     "target = 'Nissan' AND since = '2023'") == [{"pct": 15, "voting": True}]
+    assert json_rows("stakes", "--holder", "Renault", "--target", "Nissan", "-c",
+                     "pct,voting") == [{"pct": 15, "voting": True}]
 
 
 def test_sql_through_the_installed_command(cli: type[Result]) -> None:
@@ -211,22 +217,23 @@ def test_sql_without_a_statement(statement: str) -> None:
 
 
 def test_sql_schema_lists_every_table() -> None:
-    assert list(schema()) == list(TABLE_COMMANDS)
+    assert list(schema()) == [*TABLE_COMMANDS, "provenance", "sources"]
 
 
 @pytest.mark.parametrize("table", list(TABLE_COMMANDS))
 def test_sql_schema_columns_are_the_command_csv_header(table: str) -> None:
     header = csv_rows(ok(*TABLE_COMMANDS[table], "-f", "csv").out)[0]
-    assert [c for c, _ in schema()[table]] == header
+    assert [c for c, _ in schema()[table]] == [*header, "provenance_id"]
 
 
 def test_sql_schema_types() -> None:
     tables = schema()
     assert tables["sales"] == [("year", "INTEGER"), ("member", "TEXT"), ("units", "INTEGER"),
                                ("share_pct", "REAL"), ("yoy_units", "INTEGER"),
-                               ("yoy_pct", "REAL")]
-    assert dict(tables["stakes"])["voting"] == "INTEGER"
-    assert dict(tables["stakes"])["pct"] == "REAL"
+                               ("yoy_pct", "REAL"), ("provenance_id", "INTEGER")]
+    assert dict(tables["stakes"])["voting"] == "INTEGER"  # 1/0, given back as true/false
+    assert dict(tables["stakes"])["pct"] == "NUMERIC"  # 15 stays 15, 43.4 stays 43.4
+    assert dict(tables["timeline"])["tags"] == "TEXT"  # a JSON array
 
 
 @pytest.mark.parametrize("table", list(TABLE_COMMANDS))
@@ -247,16 +254,18 @@ def test_export_sqlite_matches_schema_and_sales_csv(tmp_path: Path) -> None:
     db = tmp_path / "alliance.db"
     r = ok("export", "--sqlite", str(db))
     assert r.out == ""
-    assert r.err == f"wrote 7 tables to {db}\n"
+    assert r.err == f"wrote 9 tables to {db}\n"
     with sqlite3.connect(db) as conn:
         tables = [t for (t,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%\\_fts%' "
+            "ESCAPE '\\' ORDER BY rowid")]
         assert tables == list(schema())
         for table, columns in schema().items():
             info = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
             assert [(c[1], c[2]) for c in info] == columns, table
         sales = [[sqlite_text(v) for v in row]
                  for row in conn.execute("SELECT * FROM sales ORDER BY rowid")]
+        sales = [row[:-1] for row in sales]  # all but provenance_id
         nissan = conn.execute("SELECT SUM(units) FROM sales WHERE member = 'Nissan'").fetchone()
     conn.close()
     assert sales == csv_rows(ok("sales", "-f", "csv").out)[1:]
@@ -272,7 +281,7 @@ def test_export_sqlite_refuses_to_overwrite_without_force(tmp_path: Path) -> Non
                    "--force")
     assert db.read_bytes() == before
     r = ok("export", "--sqlite", str(db), "--force")
-    assert r.err == f"wrote 7 tables to {db}\n"
+    assert r.err == f"wrote 9 tables to {db}\n"
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM sales").fetchone() == (25,)
     conn.close()
@@ -290,18 +299,25 @@ def test_export_sqlite_through_the_installed_command(tmp_path: Path, cli: type[R
     assert again.code == 1 and "--force" in again.err and len(again.err.splitlines()) == 1
 
 
-def test_export_dir_csv_writes_seven_readable_files(tmp_path: Path) -> None:
+def test_export_dir_csv_writes_nine_readable_files(tmp_path: Path) -> None:
     out = tmp_path / "tables"
     r = ok("export", "--dir", str(out), "-f", "csv")
-    assert r.err == f"wrote 7 csv files to {out}\n"
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.csv" for t in TABLE_COMMANDS)
+    assert r.err == f"wrote 9 tables to {out}\n"
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        f"{t}.csv" for t in [*TABLE_COMMANDS, "provenance", "sources"])
     tables = schema()
     for table, cmd in TABLE_COMMANDS.items():
         with (out / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))
         assert rows[0] == [c for c, _ in tables[table]], table
-        assert rows == csv_rows(ok(*cmd, "-f", "csv").out), table
+        assert [r[:-1] for r in rows] == csv_rows(ok(*cmd, "-f", "csv").out), table
         assert all(len(r) == len(rows[0]) for r in rows), table
+    with (out / "provenance.csv").open(encoding="utf-8", newline="") as fh:
+        prov = {r["id"]: r for r in csv.DictReader(fh)}
+    with (out / "sales.csv").open(encoding="utf-8", newline="") as fh:
+        nissan_2017 = next(r for r in csv.DictReader(fh)
+                           if (r["year"], r["member"]) == ("2017", "Nissan"))
+    assert "5,816,278" in prov[nissan_2017["provenance_id"]]["quote"]
 
 
 def test_export_dir_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
@@ -323,7 +339,8 @@ def test_export_dir_needs_a_machine_format(tmp_path: Path, fmt: str) -> None:
 @pytest.mark.parametrize("args", [(), ("--sqlite", "a.db", "--dir", "d")])
 def test_export_needs_exactly_one_target(tmp_path: Path, args: tuple[str, ...]) -> None:
     full = [str(tmp_path / a) if a in ("a.db", "d") else a for a in args]
-    one_line_error(invoke("export", *full), 2, "give exactly one of --sqlite FILE or --dir DIR")
+    one_line_error(invoke("export", *full), 2,
+                   "give one of --sqlite FILE, --datapackage DIR or --dir DIR")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -625,3 +642,120 @@ def test_sorting_a_column_of_mixed_types_puts_numbers_first() -> None:
                "-f", "csv")
     assert r.code == 0, r.err
     assert r.out == '"x"\n1\n2.5\n"a"\n'
+
+
+# --- one schema for sql and export; options that mean one thing --------------------------------
+
+
+def test_sql_gives_lists_and_booleans_back_as_the_commands_do() -> None:
+    got = json_rows("sql", "SELECT id, tags, members FROM timeline WHERE year = 2010 AND "
+                    "date = '2010-04-07' ORDER BY rowid LIMIT 1")
+    command = next(e for e in json_rows("timeline", "--year", "2010") if e["id"] == got[0]["id"])
+    assert got == [{"id": command["id"], "tags": command["tags"], "members": command["members"]}]
+    assert isinstance(got[0]["tags"], list) and got[0]["tags"]
+    assert json_rows("sql", "SELECT in_alliance FROM plants WHERE id = 'tangier'") == [
+        {"in_alliance": True}]
+    # a computed column of the same name is not a list: JSON text stays text
+    assert json_rows("sql", "SELECT 'not json' AS tags") == [{"tags": "not json"}]
+
+
+def test_sql_full_text_search_runs_under_the_read_only_guard() -> None:
+    rows = json_rows("sql", "SELECT id FROM timeline WHERE rowid IN (SELECT rowid FROM "
+                     "timeline_fts WHERE timeline_fts MATCH 'Daimler') ORDER BY rowid")
+    events = {e["id"]: e for e in json_rows("timeline")}
+    assert rows and all("daimler" in events[r["id"]]["event"].casefold() for r in rows)
+    one_line_error(invoke("sql", "SELECT * FROM pragma_table_info('sales')"), 2, "read-only")
+
+
+def test_sql_cite_follows_provenance_id_or_is_refused() -> None:
+    rows = json_rows("sql", "SELECT year, member, units, provenance_id FROM sales WHERE "
+                     "year = 2017 AND member = 'Nissan'", "--cite")
+    assert rows[0]["units"] == 5_816_278 and rows[0]["source"] == "wikipedia"
+    assert "5,816,278" in rows[0]["quote"]
+    assert rows[0]["quote"] == json_rows("sales", "--year", "2017", "--member", "Nissan",
+                                         "--cite")[0]["quote"]
+    one_line_error(invoke("sql", "SELECT year FROM sales", "--cite"), 2, "provenance_id")
+
+
+@pytest.mark.parametrize("flag,fmt", [("--csv", "csv"), ("--tsv", "tsv"), ("--json", "json"),
+                                      ("--jsonl", "jsonl")])
+def test_format_shorthands_are_minus_f(flag: str, fmt: str) -> None:
+    assert ok("sales", "--year", "2017", flag).out == ok("sales", "--year", "2017", "-f", fmt).out
+    assert ok("sales", flag, "-f", fmt).out == ok("sales", "-f", fmt).out  # agreeing is fine
+
+
+def test_two_formats_at_once_is_a_usage_error() -> None:
+    one_line_error(invoke("sales", "--csv", "-f", "json"), 2, "-f json", "--csv")
+    one_line_error(invoke("sales", "--csv", "--json"), 2, "--csv and --json")
+
+
+@pytest.mark.parametrize("name", ["markdown", "github", "grid"])
+def test_an_unknown_option_naming_a_format_suggests_minus_f(name: str) -> None:
+    one_line_error(invoke("sales", f"--{name}"), 2, f"--{name}", f"-f {name}")
+
+
+def test_an_explicit_chart_wins_over_alliance_format() -> None:
+    env = clean_env(ALLIANCE_FORMAT="csv")
+    chart = invoke("sales", "--chart", env=env)
+    assert chart.code == 0 and chart.out == invoke("sales", "--chart").out
+    assert invoke("sales", env=env).out == ok("sales", "-f", "csv").out  # still the default
+    one_line_error(invoke("sales", "--chart", "-f", "csv"), 2, "--chart")
+    one_line_error(invoke("sales", env=clean_env(ALLIANCE_FORMAT="nope")), 2,
+                   "$ALLIANCE_FORMAT", "unknown format 'nope'")
+
+
+@pytest.mark.parametrize("args", [("-f", "json"), ("--jsonl",), ("--chart",)])
+def test_no_header_where_there_is_none_is_refused(args: tuple[str, ...]) -> None:
+    one_line_error(invoke("sales", "--no-header", *args), 2, "--no-header")
+
+
+@pytest.mark.parametrize("args,needle", [
+    (("--dir", "d", "--columns", "year"), "--columns"),
+    (("--dir", "d", "--sort", "year"), "--sort"),
+    (("--dir", "d", "--limit", "1"), "--limit"),
+    (("--dir", "d", "--desc"), "--desc"),
+    (("--dir", "d", "--cite"), "provenance_id"),
+    (("--sqlite", "a.db", "-f", "csv"), "-f applies to export --dir"),
+    (("--sqlite", "a.db", "--excel-safe"), "--excel-safe"),
+    (("--datapackage", "p", "--no-header"), "--no-header"),
+    (("--dir", "d", "--json", "--no-header"), "--no-header"),
+    (("--dir", "d", "--json", "--excel-safe"), "--excel-safe"),
+    (("--dir", "d", "-f", "markdown"), "csv, tsv, json or jsonl"),
+    (("--metadata", "m.json"), "--metadata describes the database"),
+    (("--dir", "d", "--metadata", "m.json"), "--metadata describes the database"),
+    (("--sqlite", "a.db", "--metadata", "a.db"), "same file"),
+    (("--sqlite", "a.db", "--datapackage", "p"), "not --sqlite and --datapackage"),
+])
+def test_export_refuses_what_it_would_ignore(args: tuple[str, ...], needle: str,
+                                             tmp_path: Path) -> None:
+    full = [str(tmp_path / a) if a in ("a.db", "d", "p", "m.json") else a for a in args]
+    one_line_error(invoke("export", *full), 2, needle)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_dir_applies_no_header_and_excel_safe_to_every_file(tmp_path: Path,
+                                                                 data_copy: Path) -> None:
+    edit(data_copy, "timeline", lambda d: d["events"][0].update(event="=HYPERLINK(1)"))
+    out = tmp_path / "t"
+    assert invoke("--data", str(data_copy), "export", "--dir", str(out), "--no-header",
+                  "--excel-safe", "-q").code == 0
+    timeline = csv_rows((out / "timeline.csv").read_text("utf-8"))
+    first = csv_rows(invoke("--data", str(data_copy), "timeline", "-f", "csv",
+                            "--excel-safe").out)[1]
+    assert timeline[0][:-1] == first and first[3] == "'=HYPERLINK(1)"  # no header row
+    assert not any(row[0] == "year" for row in csv_rows((out / "sales.csv").read_text("utf-8")))
+
+
+def test_export_sqlite_and_metadata_are_replaced_together(tmp_path: Path) -> None:
+    db, meta = tmp_path / "a.db", tmp_path / "metadata.json"
+    meta.write_text("{}")
+    one_line_error(invoke("export", "--sqlite", str(db), "--metadata", str(meta)), 1,
+                   "already exists")
+    assert not db.exists() and meta.read_text() == "{}"  # neither was written
+    r = invoke("export", "--sqlite", str(db), "--metadata", str(meta), "--force")
+    assert r.code == 0 and r.err == f"wrote 9 tables to {db}\n"
+    doc = json.loads(meta.read_text("utf-8"))
+    assert doc["license"] == "CC BY-SA 4.0"
+    assert sorted(doc["databases"]["a"]["tables"]) == sorted(schema())
+    assert doc["databases"]["a"]["tables"]["timeline"]["facets"] == [
+        {"array": "tags"}, {"array": "members"}]

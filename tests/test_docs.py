@@ -12,7 +12,7 @@ import pytest
 
 from alliancecli.cli import COMMANDS
 from alliancecli.vocab import VOCABULARIES
-from conftest import ROOT, run
+from conftest import ROOT, invoke, run
 
 README = (ROOT / "README.md").read_text("utf-8")
 SUBCOMMANDS = [["ev", "milestones"], ["ev", "models"], ["ev", "pace"]]
@@ -61,13 +61,15 @@ def test_readme_has_examples_for_every_command() -> None:
 NOT_RUN = ("--install-completion",)
 
 
-def test_every_readme_example_runs(tmp_path: Path) -> None:
-    """Run in order, in one scratch directory (export and init-data write there)."""
+def test_every_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run in order, in one scratch directory (export and init-data write there); in-process,
+    since the installed command is the same code (test_contract holds them equal)."""
+    monkeypatch.chdir(tmp_path)
     failures = []
     for example in readme_examples():
         if any(flag in example for flag in NOT_RUN):
             continue
-        r = run(*shlex.split(example)[1:], cwd=tmp_path)
+        r = invoke(*shlex.split(example)[1:])
         if r.code != 0:
             failures.append(f"{example}: exit {r.code}: {r.err.strip()}")
     assert failures == []

@@ -204,7 +204,8 @@ def test_a_completed_export_replaces_every_file(tmp_path: Path) -> None:
         assert db.execute("SELECT COUNT(*) FROM sales").fetchone() == (25,)
 
 
-TABLES = ("sales", "sales_by_year", "ev_milestones", "ev_models", "stakes", "timeline", "plants")
+TABLES = ("sales", "sales_by_year", "ev_milestones", "ev_models", "stakes", "timeline", "plants",
+          "provenance", "sources")
 
 
 # --- the loader admits only what every output can write ----------------------------------------
@@ -297,7 +298,7 @@ def test_csv_quotes_a_bare_carriage_return(data_copy: Path) -> None:
         event="first line\rsecond line"))
     r = invoke("--data", str(data_copy), "timeline", "-f", "csv")
     rows = csv_rows(r.raw)
-    assert rows[1][2] == "first line\rsecond line"
+    assert rows[0][3] == "event" and rows[1][3] == "first line\rsecond line"
     assert len(rows) == 1 + len(json.loads((data_copy / "timeline.json").read_text("utf-8"))[
         "events"])  # the \r split no record
 

@@ -154,6 +154,7 @@ def output_opts(command: str) -> dict[str, Opt]:
         "desc": Opt(("--desc",)),
         "limit": Opt(("--limit", "-n"), ("0", "1", "3", "1000")),
         "no_header": Opt(("--no-header",)),
+        "shorthand": Opt(("--csv", "--tsv", "--json", "--jsonl")),
         "cite": Opt(("--cite",)),
         "excel_safe": Opt(("--excel-safe",)),
         "no_color": Opt(("--no-color",)),
@@ -526,7 +527,8 @@ EVERY_VIEW = [["sales"], ["sales", "--by", "year"], ["ev", "milestones"], ["ev",
 def test_every_format_the_tool_lists_works_for_every_command(view: list[str]) -> None:
     for fmt in _formats_from_the_error_message():
         order = ["--sort", "date"] if view[-1] in ("milestones", "2016") else ["--desc"]
-        for extra in ([], ["--cite", "--excel-safe", "--no-header", *order]):
+        header = [] if fmt in ("json", "jsonl") else ["--no-header"]
+        for extra in ([], ["--cite", "--excel-safe", *header, *order]):
             argv = [*view, "-f", fmt, *extra]
             o = call(argv)
             assert o.code == 0, (argv, o.err)

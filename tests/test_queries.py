@@ -279,7 +279,7 @@ def test_search_hyphen_matches_the_en_dash() -> None:
     hyphen = timeline_q.timeline(load_timeline(), search="renault-nissan")
     dash = timeline_q.timeline(load_timeline(), search="Renault\u2013Nissan")
     assert hyphen.rows == dash.rows
-    texts = [f"{r[2]} {r[6] or ''}" for r in hyphen.rows]
+    texts = [f"{r[3]} {r[7] or ''}" for r in hyphen.rows]  # event, date_note
     assert len(texts) > 5
     assert all(re.search("renault.nissan", fold(t)) for t in texts)
 

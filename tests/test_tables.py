@@ -30,7 +30,7 @@ def test_the_default_view_leaves_out_prose_and_names_it() -> None:
     text = table("plants")
     assert header(text) == ["name", "country", "opened", "capacity", "capacity_unit",
                             "capacity_qualifier", "note"]
-    assert ("Not shown: city, region, operator, in_alliance, initial_capacity, products, "
+    assert ("Not shown: id, city, region, operator, in_alliance, initial_capacity, products, "
             "investment, currency, investment_qualifier, investment_equivalents, facility_type "
             "(--wide shows every column; -c chooses).") in text
 

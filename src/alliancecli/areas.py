@@ -36,6 +36,10 @@ class Table(NamedTuple):
     contents: str
     build: Callable[[Any], Report]
     """From the area's records to the report whose columns and rows the table holds."""
+    key: tuple[str, ...]
+    """The columns of its primary key."""
+    search: tuple[str, ...] = ()
+    """The text columns of its full-text index."""
 
 
 class Area(NamedTuple):
@@ -64,31 +68,33 @@ class Area(NamedTuple):
 AREAS: tuple[Area, ...] = (
     Area("sales", loader.build_sales,
          "units sold per member and year, yearly totals, headlines",
-         (Table("sales", "one row per member and year (alliance sales)", sales.by_member),
+         (Table("sales", "one row per member and year (alliance sales)", sales.by_member,
+                ("year", "member")),
           Table("sales_by_year",
                 "one row per year with like-for-like growth (alliance sales --by year)",
-                sales.by_year)),
+                sales.by_year, ("year",))),
          {"member": lambda d: (n for m in d.members for n in (m.name, *m.aliases))}),
     Area("ev", loader.build_ev, "EV launches and cumulative sales and production milestones",
          (Table("ev_milestones", "every dated EV milestone, with in_alliance "
                 "(alliance ev milestones --include-others)",
-                lambda d: ev.milestones(d, include_others=True)),
+                lambda d: ev.milestones(d, include_others=True), ("id",), ev.SEARCHED),
           Table("ev_models", "latest cumulative figure per model and metric, with in_alliance "
                 "(alliance ev models --include-others)",
-                lambda d: ev.models(d, include_others=True))),
+                lambda d: ev.models(d, include_others=True), ("model", "metric"))),
          {"model": lambda d: (n for m in d.models for n in (m.name, *m.aliases))}),
     Area("stakes", loader.build_stakes, "cross-shareholdings with the dates they held",
          (Table("stakes",
                 "every stake with since and until: the full history (alliance stakes --history)",
-                lambda d: stakes.stakes(d, history=True)),),
+                lambda d: stakes.stakes(d, history=True), ("id",), stakes.SEARCHED),),
          {"entity": lambda d: (n for e in d.entities for n in (e.name, *e.aliases))}),
     Area("timeline", loader.build_timeline, "dated events, plans and targets",
          (Table("timeline", "every dated event and plan (alliance timeline)",
-                timeline.timeline),),
+                timeline.timeline, ("id",), timeline.SEARCHED),),
          {"tag": lambda d: sorted(Tag)}),
     Area("plants", loader.build_plants, "sites, capacities, products and investments",
          (Table("plants", "every site, with in_alliance (alliance plants --include-others)",
-                lambda d: plants.plants(d, plants.Filters(include_others=True))),),
+                lambda d: plants.plants(d, plants.Filters(include_others=True)), ("id",),
+                plants.SEARCHED),),
          {"country": lambda d: sorted({p.country for p in d.plants})}),
 )
 BY_NAME: dict[str, Area] = {a.name: a for a in AREAS}

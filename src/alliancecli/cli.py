@@ -215,7 +215,7 @@ def _run(argv: list[str] | None) -> int:
             print(e.format_message())
         return 0
     except ClickException as e:
-        _error(e.format_message() + _hint(e))
+        _error(_format_hint(e) or e.format_message() + _hint(e))
         return e.exit_code
     except OSError:
         raise  # writing the output failed; main() reports it
@@ -251,6 +251,20 @@ def _plain_help_unless_coloured(args: list[str]) -> None:
 
         typer.rich_utils.COLOR_SYSTEM = None
         typer.rich_utils.FORCE_TERMINAL = False
+
+
+def _format_hint(e: Exception) -> str | None:
+    """``--markdown`` and ``--github`` are not options, but they name formats: say so."""
+    from typer._click.exceptions import NoSuchOption
+
+    from .output import ALL_FORMATS
+
+    if not isinstance(e, NoSuchOption) or not e.option_name.startswith("--"):
+        return None
+    name = e.option_name[2:].lower()
+    if name not in ALL_FORMATS:
+        return None
+    return f"No such option: {e.option_name} (for the {name} format, use -f {name})"
 
 
 def _hint(e: Exception) -> str:

@@ -2,57 +2,161 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import sqlite3
 import time
+from typing import NamedTuple
 
-from .areas import TABLES
+from .areas import AREAS, TABLES
 from .dates import PartialDate
 from .errors import QueryError, RefusalError
 from .loader import DataDir
+from .records import Provenance
 from .report import Column, ColumnKind, Report, Value
 from .text import strip_controls
 
+# NUMERIC keeps 15 an integer and 43.4 a real, as the JSON has them (REAL made 15 into 15.0).
 _SQL_TYPES = {"year": "INTEGER", "int": "INTEGER", "delta": "INTEGER", "bool": "INTEGER",
-              "num": "REAL", "pct": "REAL", "growth_pct": "REAL"}
+              "num": "NUMERIC", "pct": "REAL", "growth_pct": "REAL"}
 TIME_LIMIT = 30.0
 """Seconds a query may run before it is stopped."""
+
+PROVENANCE = "provenance"
+SOURCES = "sources"
+PROVENANCE_ID = Column("provenance_id", "int", "The key of the row's provenance: where the "
+                       "article (or another source) states it, and the exact quote.")
+PROVENANCE_COLUMNS = (
+    Column("id", "int", "The provenance's key; each data row's provenance_id points here."),
+    Column("source", "text", "The source's id (sources.id)."),
+    Column("section", "text", "The section of the source that states it."),
+    Column("quote", "note", "The source's exact words (for a table, its header and row); "
+                            "passages joined by ' … ', as --cite prints them."),
+    Column("qualifier", "text", "The source's hedge on the figure."),
+    Column("flags", "list", "Traps in the source the record encodes (conflict, combined, ...)."),
+    Column("note", "note", "How the record reads the source."))
+SOURCE_COLUMNS = (
+    Column("id", "code", "The source's key."),
+    Column("title", "text", "Its title."),
+    Column("publisher", "text", "Who published it."),
+    Column("url", "text", "Where it is."),
+    Column("licence", "text", "Its licence."),
+    Column("licence_url", "text", "Where the licence is."))
+
+
+class Spec(NamedTuple):
+    """One table of the database: its rows, key, full-text columns and what it holds."""
+
+    report: Report
+    key: tuple[str, ...]
+    search: tuple[str, ...]
+    contents: str
+    references: tuple[tuple[str, str, str], ...] = ()
+    """(column, table, column) foreign keys."""
 
 
 def sql_type(col: Column) -> str:
     return _SQL_TYPES.get(col.kind, "TEXT")
 
 
+def json_array(v: tuple[str, ...]) -> str:
+    """A list as a JSON array, for SQLite and the data package.
+
+    No space after the comma: csvkit's dialect sniffer takes '"", ""' in a CSV cell as a clue
+    that the delimiter is a space, where '"",""' is one for the comma.
+    """
+    return json.dumps(list(v), ensure_ascii=False, separators=(",", ":"))
+
+
 def sql_value(v: Value) -> str | int | float | None:
-    """A cell as SQLite stores it: dates ISO, lists ';'-joined (as in csv), booleans 1/0."""
+    """A cell as SQLite stores it: dates ISO, lists JSON arrays, booleans 1/0."""
     if isinstance(v, PartialDate):
         return v.iso
     if isinstance(v, tuple):
-        return ";".join(v)
+        return json_array(v)
     if isinstance(v, bool):
         return int(v)
     return v
 
 
-def table_reports(where: DataDir | None) -> dict[str, Report]:
-    """The rows of every table, by name, from the dataset at ``where``."""
-    return {name: table.build(area.load(where)) for name, (area, table) in TABLES.items()}
+class Dataset(NamedTuple):
+    tables: dict[str, Spec]
+    """Every table by name: the data tables, then provenance and sources."""
+    provenance: dict[int, Provenance]
+    """Each provenance row's record, by its id."""
 
 
-def build(where: DataDir | None) -> sqlite3.Connection:
+def dataset(where: DataDir | None) -> Dataset:
+    """Every table of the database: the data tables, then provenance and sources.
+
+    Each data row carries a provenance_id; identical provenance (two records quoting the same
+    words with the same note) is one provenance row.
+    """
+    loaded = {area.name: area.load(where) for area in AREAS}
+    keys: dict[Provenance, int] = {}
+    out: dict[str, Spec] = {}
+    for name, (area, table) in TABLES.items():
+        report = table.build(loaded[area.name])
+        prov = report.provenance or [None] * len(report.rows)
+        ids = [None if p is None else keys.setdefault(p, len(keys) + 1) for p in prov]
+        rows = [(*r, i) for r, i in zip(report.rows, ids, strict=True)]
+        out[name] = Spec(report._replace(columns=(*report.columns, PROVENANCE_ID), rows=rows),
+                         table.key, table.search, table.contents,
+                         (("provenance_id", PROVENANCE, "id"),))
+    sources = {s.id: s for d in loaded.values() for s in d.sources}
+    out[PROVENANCE] = Spec(
+        Report("Provenance", PROVENANCE_COLUMNS,
+               [(i, p.source, p.section, p.quote_text, p.qualifier, p.flags, p.note)
+                for p, i in keys.items()]),
+        ("id",), ("quote", "note"), "where each row comes from: source, section, exact quote",
+        (("source", SOURCES, "id"),))
+    out[SOURCES] = Spec(
+        Report("Sources", SOURCE_COLUMNS,
+               [(s.id, s.title, s.publisher, s.url, s.licence, s.licence_url)
+                for s in sources.values()]),
+        ("id",), (), "the documents the figures are quoted from")
+    return Dataset(out, {i: p for p, i in keys.items()})
+
+
+class Database(NamedTuple):
+    """An in-memory database and the tables it was made from (for typing query results)."""
+
+    conn: sqlite3.Connection
+    data: Dataset
+
+    def kinds(self) -> dict[str, ColumnKind]:
+        """The list and boolean columns by name: a query's result gets them back typed."""
+        return {c.name: c.kind for s in self.data.tables.values() for c in s.report.columns
+                if c.kind in ("list", "bool")}
+
+
+def build(where: DataDir | None) -> Database:
     """A new in-memory database with every table."""
-    return fill(sqlite3.connect(":memory:"), table_reports(where))
+    data = dataset(where)
+    return Database(fill(sqlite3.connect(":memory:"), data.tables), data)
 
 
-def fill(conn: sqlite3.Connection, reports: dict[str, Report]) -> sqlite3.Connection:
-    """Create a table in ``conn`` for each report, and commit."""
-    for name, report in reports.items():
-        cols = ", ".join(f'"{c.name}" {sql_type(c)}' for c in report.columns)
-        conn.execute(f'CREATE TABLE "{name}" ({cols})')
-        marks = ", ".join("?" for _ in report.columns)
+def fill(conn: sqlite3.Connection, specs: dict[str, Spec]) -> sqlite3.Connection:
+    """Create every table in ``conn``, with its key, references and full-text index; commit.
+
+    The full-text index is the form sqlite-utils' ``enable_fts`` makes (``<table>_fts``, an
+    FTS5 table with ``content=<table>``), which is the form Datasette finds for ``_search``.
+    """
+    for name, spec in specs.items():
+        cols = [f'"{c.name}" {sql_type(c)}' for c in spec.report.columns]
+        cols.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in spec.key) + ")")
+        cols += [f'FOREIGN KEY ("{c}") REFERENCES "{t}" ("{k}")' for c, t, k in spec.references]
+        conn.execute(f'CREATE TABLE "{name}" ({", ".join(cols)})')
+        marks = ", ".join("?" for _ in spec.report.columns)
         conn.executemany(f'INSERT INTO "{name}" VALUES ({marks})',
-                         ([sql_value(v) for v in r] for r in report.rows))
+                         ([sql_value(v) for v in r] for r in spec.report.rows))
+        if spec.search:
+            indexed = ", ".join(f'"{c}"' for c in spec.search)
+            conn.execute(f'CREATE VIRTUAL TABLE "{name}_fts" USING FTS5 ({indexed}, '
+                         f'content="{name}")')
+            conn.execute(f'INSERT INTO "{name}_fts" (rowid, {indexed}) '
+                         f'SELECT rowid, {indexed} FROM "{name}"')
     conn.commit()
     return conn
 
@@ -60,12 +164,16 @@ def fill(conn: sqlite3.Connection, reports: dict[str, Report]) -> sqlite3.Connec
 def schema(where: DataDir | None) -> Report:
     """Every table and column, with its SQL type."""
     rows: list[tuple[Value, ...]] = []
-    for name, report in table_reports(where).items():
-        about = TABLES[name][1].contents
-        rows.extend((name, c.name, sql_type(c), about) for c in report.columns)
+    for name, spec in dataset(where).tables.items():
+        rows.extend((name, c.name, sql_type(c), "yes" if c.name in spec.key else None,
+                     c.doc or None) for c in spec.report.columns)
+        if spec.search:
+            rows.append((f"{name}_fts", ", ".join(spec.search), "FTS5", None,
+                         f"full-text index of {name} (MATCH, or Datasette's _search)"))
     return Report(title="Tables for alliance sql", rows=rows,
-                  columns=(Column("table"), Column("column"), Column("type"),
-                           Column("contents")))
+                  columns=(Column("table", "code"), Column("column", "code"), Column("type"),
+                           Column("key"), Column("about")),
+                  view=("table", "column", "type", "key"))
 
 
 _READ_ONLY_MESSAGE = "SQL: alliance sql is read-only: only SELECT statements are allowed"
@@ -78,8 +186,14 @@ _READ_ONLY = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTIO
               sqlite3.SQLITE_RECURSIVE}
 
 
-def _authorize(action: int, *_: object) -> int:
-    return sqlite3.SQLITE_OK if action in _READ_ONLY else sqlite3.SQLITE_DENY
+def _authorize(action: int, arg1: str | None, arg2: str | None, *_: object) -> int:
+    if action in _READ_ONLY:
+        return sqlite3.SQLITE_OK
+    # A full-text query (MATCH) reads PRAGMA data_version inside FTS5; reading it changes
+    # nothing, and a query cannot set it.
+    if action == sqlite3.SQLITE_PRAGMA and arg1 == "data_version" and arg2 is None:
+        return sqlite3.SQLITE_OK
+    return sqlite3.SQLITE_DENY
 
 
 MAX_ROWS = 100_000
@@ -88,12 +202,16 @@ MAX_TEXT = 64 * 1024 * 1024
 """Characters of text a result may hold in all."""
 
 
-def query(conn: sqlite3.Connection, sql: str) -> Report:
+def query(db: Database, sql: str, cite: bool = False) -> Report:
     """Run one read-only SELECT; any write, ATTACH or PRAGMA is refused (exit 2).
 
     The time limit covers running the query and fetching its rows; a result over MAX_ROWS rows
-    or MAX_TEXT characters stops with a usage error that says how to narrow it.
+    or MAX_TEXT characters stops with a usage error that says how to narrow it. A list column
+    (JSON array text) and a boolean column (1/0) come back as the commands give them, when the
+    result column has the name of one. ``cite`` gives each row the provenance its
+    ``provenance_id`` column points to; without that column it is refused.
     """
+    conn = db.conn
     words = re.sub(r"(?s)/\*.*?\*/|--[^\n]*", " ", sql).split()
     if words and words[0].lower() in _WRITES:
         raise QueryError(_READ_ONLY_MESSAGE)
@@ -139,8 +257,42 @@ def query(conn: sqlite3.Connection, sql: str) -> Report:
     names = [strip_controls(d[0]) for d in cur.description or ()]
     if len(set(names)) != len(names):
         raise QueryError("SQL: result columns must have distinct names (use AS to rename them)")
-    columns = tuple(Column(n, _kind(n, [r[i] for r in rows])) for i, n in enumerate(names))
-    return Report(title="alliance sql", columns=columns, rows=rows)
+    typed = db.kinds()
+    for i, n in enumerate(names):
+        if typed.get(n) == "list" and all(_is_list(r[i]) for r in rows):
+            rows = [(*r[:i], _list(r[i]), *r[i + 1:]) for r in rows]
+        elif typed.get(n) == "bool" and all(r[i] in (0, 1, None) for r in rows):
+            rows = [(*r[:i], None if r[i] is None else bool(r[i]), *r[i + 1:]) for r in rows]
+    columns = tuple(Column(n, typed.get(n) or _kind(n, [r[i] for r in rows]))
+                    for i, n in enumerate(names))
+    report = Report(title="alliance sql", columns=columns, rows=rows)
+    if not cite:
+        return report
+    if "provenance_id" not in names:
+        raise QueryError("SQL: --cite needs the query to select provenance_id (SELECT * does), "
+                         "the key of each row's provenance; or join the provenance table")
+    at, known = names.index("provenance_id"), db.data.provenance
+    return report._replace(provenance=[_at(known, r[at]) for r in rows])
+
+
+def _at(known: dict[int, Provenance], key: Value) -> Provenance | None:
+    return known.get(key) if isinstance(key, int) else None
+
+
+def _is_list(v: Value) -> bool:
+    if v is None:
+        return True
+    if not isinstance(v, str) or not v.startswith("["):
+        return False
+    try:
+        got = json.loads(v)
+    except ValueError:
+        return False
+    return isinstance(got, list) and all(isinstance(x, str) for x in got)
+
+
+def _list(v: Value) -> Value:
+    return None if v is None else tuple(json.loads(str(v)))
 
 
 def _cell(v: object) -> Value:

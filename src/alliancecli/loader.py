@@ -575,6 +575,39 @@ def _omissions(doc: Fields, sources: dict[str, Source]) -> tuple[Omission, ...]:
                        ("source", "section", "quote", "reason", "note"), omission))
 
 
+KEY_LENGTH = 36
+"""Characters a made key keeps (whole words): short enough for a 40-column screen."""
+
+
+def keys(texts: Iterable[str]) -> list[str]:
+    """Stable, unique, URL-safe keys for records that have no id of their own.
+
+    ``2016-10 Nissan Leaf sales`` becomes ``2016-10-nissan-leaf-sales``; a key that repeats
+    gets ``-2``, ``-3`` in record order.
+    """
+    import unicodedata
+
+    out, seen = [], set()
+    for text in texts:
+        # Accents go (é is e), every other character outside a-z0-9 separates words
+        # (Daimler–Chrysler is daimler-chrysler).
+        plain = "".join(c for c in unicodedata.normalize("NFKD", text.casefold())
+                        if not unicodedata.combining(c))
+        key = ""
+        for word in re.findall(r"[a-z0-9]+", plain):
+            if key and len(key) + 1 + len(word) > KEY_LENGTH:
+                break
+            key = f"{key}-{word}" if key else word
+        key = key or "record"
+        candidate, n = key, 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{key}-{n}"
+        seen.add(candidate)
+        out.append(candidate)
+    return out
+
+
 def _unique(doc: Fields, key: str, values: Iterable[str], what: str) -> None:
     seen: set[str] = set()
     for v in values:
@@ -723,6 +756,8 @@ def build_ev(where: DataDir) -> EvData:
                         "units", "cumulative", "covers", "shares", "text", "origin", *PROV_KEYS),
                        milestone)
     milestones.sort(key=lambda m: m.date.key)
+    milestones = [m._replace(id=k) for m, k in zip(milestones, keys(
+        f"{m.date.iso} {m.subject} {m.metric}" for m in milestones), strict=True)]
     return EvData(tuple(sources.values()), tuple(models), tuple(milestones), tuple(makers),
                   _omissions(doc, sources))
 
@@ -817,6 +852,9 @@ def build_timeline(where: DataDir) -> TimelineData:
         events = _each(doc, "events", _label("events", "date"), EVENT_KEYS,
                        lambda f: _event_from(f, sources))
     events.sort(key=_by_date)
+    events = [e._replace(id=k) for e, k in zip(events, keys(
+        f"{e.date.iso if e.date else 'undated'} {' '.join(e.event.split()[:6])}"
+        for e in events), strict=True)]
     return TimelineData(tuple(sources.values()), tuple(events), aliases,
                         _omissions(doc, sources))
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any, TypeVar
 
 import typer
 
 from . import loader
-from .output import ALL_FORMATS, Options, parse_format
+from .errors import QueryError
+from .output import ALL_FORMATS, Format, FormatKind, Options, parse_format
 from .report import Column
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,6 +32,8 @@ class State:
 
 
 OUTPUT = "Output"
+SHORTHANDS = ("csv", "tsv", "json", "jsonl")
+"""Formats with an option of their own (--csv for -f csv), as sqlite-utils and gh users type."""
 PRESENTATION = "Presentation (tables and charts only; no effect on csv, tsv, json, jsonl)"
 
 YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="Only this year.",
@@ -82,11 +86,14 @@ def _complete_columns(ctx: typer.Context, incomplete: str) -> list[str]:
 
 
 _OUTPUT_PARAMS: list[tuple[str, Any, Any]] = [
-    ("format", Annotated[str, typer.Option(
-        "--format", "-f", envvar="ALLIANCE_FORMAT", rich_help_panel=OUTPUT,
+    ("format", Annotated[str | None, typer.Option(
+        "--format", "-f", rich_help_panel=OUTPUT, show_default=False,
         autocompletion=_complete_formats,
         help="table, csv, tsv, json, jsonl, markdown, or a tabulate format (github, grid, "
-             "rst, latex, html, ...). Default from $ALLIANCE_FORMAT, else table.")], "table"),
+             "rst, latex, html, ...). Default from $ALLIANCE_FORMAT, else table.")], None),
+    *((f"as_{name}", Annotated[bool, typer.Option(
+        f"--{name}", rich_help_panel=OUTPUT, help=f"Same as -f {name}.")], False)
+      for name in SHORTHANDS),
     ("columns", Annotated[str | None, typer.Option(
         "--columns", "-c", rich_help_panel=OUTPUT, show_default=False,
         autocompletion=_complete_columns,
@@ -129,6 +136,33 @@ _OUTPUT_PARAMS: list[tuple[str, Any, Any]] = [
 ]
 
 
+def _format(got: dict[str, Any]) -> tuple[Format, bool]:
+    """The format asked for, and whether the command line asked (not $ALLIANCE_FORMAT).
+
+    -f and the shorthands (--csv, --json, ...) must agree. $ALLIANCE_FORMAT is a default: an
+    explicit --chart, which draws in the terminal, wins over it.
+    """
+    asked = ([got["format"]] if got["format"] is not None else []) + \
+        [name for name in SHORTHANDS if got[f"as_{name}"]]
+    formats = {parse_format(a) for a in asked}
+    if len(formats) > 1:
+        raise QueryError(f"{' and '.join(_spelled(a, got) for a in asked)} ask for different "
+                         "formats: give one")
+    if formats:
+        return formats.pop(), True
+    env = os.environ.get("ALLIANCE_FORMAT", "").strip()
+    if env and not got.get("chart", False):
+        try:
+            return parse_format(env), False
+        except QueryError as e:
+            raise QueryError(f"$ALLIANCE_FORMAT: {e}") from None
+    return Format(FormatKind.TABLE), False
+
+
+def _spelled(name: str, got: dict[str, Any]) -> str:
+    return f"-f {name}" if name == got["format"] else f"--{name}"
+
+
 def with_output(chart: bool = False, columns: Iterable[Column] = ()) -> Callable[[F], F]:
     """Give a command the shared output options; it receives them as ``opts: Options``.
 
@@ -151,8 +185,9 @@ def with_output(chart: bool = False, columns: Iterable[Column] = ()) -> Callable
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             got = {n: kwargs.pop(n) for n in names}
             cols = got["columns"]
+            fmt, given = _format(got)
             opts = Options(
-                format=parse_format(got["format"]),
+                format=fmt, format_given=given,
                 no_header=got["no_header"],
                 columns=None if cols is None else tuple(c.strip() for c in cols.split(",")
                                                         if c.strip()),

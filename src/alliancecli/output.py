@@ -74,6 +74,8 @@ class Options(NamedTuple):
     """The output options every command takes."""
 
     format: Format = Format(FormatKind.TABLE)
+    format_given: bool = False
+    """The command line chose the format (-f, --csv, ...), not $ALLIANCE_FORMAT or the default."""
     no_header: bool = False
     columns: tuple[str, ...] | None = None
     sort: str | None = None
@@ -208,16 +210,23 @@ class Sink(Protocol):
     def write(self, s: str, /) -> int: ...
 
 
+def excel_safe_cells(columns: Sequence[Column], rows: Iterable[tuple[Value, ...]]
+                     ) -> tuple[tuple[Column, ...], list[tuple[Value, ...]]]:
+    """--excel-safe: header cells too, since an SQL result's column names are query text."""
+    return (tuple(c._replace(name=str(_excel(c.name))) for c in columns),
+            [tuple(_excel(v) for v in r) for r in rows])
+
+
 def emit(report: Report, opts: Options) -> None:
     """Write ``report`` to stdout in the chosen format, and its notes where they belong."""
     columns, rows, matched = shape(report, opts)
-    if opts.excel_safe:  # header cells too: an SQL result's column names are the query's text
-        rows = [tuple(_excel(v) for v in r) for r in rows]
-        columns = tuple(c._replace(name=str(_excel(c.name))) for c in columns)
+    if opts.excel_safe:
+        columns, rows = excel_safe_cells(columns, rows)
     kind = opts.format.kind
     if opts.chart and kind is not FormatKind.TABLE:
         raise QueryError("--chart draws in the terminal; it cannot be combined with a machine "
                          "or document format")
+    refuse_no_header(opts)
     match kind:
         case FormatKind.TABLE:
             from .screen import deliver
@@ -235,6 +244,17 @@ def emit(report: Report, opts: Options) -> None:
         case _:
             assert_never(kind)
     _notes_to_stderr(report, rows, opts)
+
+
+def refuse_no_header(opts: Options) -> None:
+    """--no-header where there is no header row (json, jsonl, a chart) is a usage error."""
+    if not opts.no_header:
+        return
+    if opts.chart:
+        raise QueryError("--no-header: a chart has no header row")
+    if opts.format.kind in (FormatKind.JSON, FormatKind.JSONL):
+        raise QueryError(f"--no-header: {opts.format.kind.value} has no header row (each "
+                         "object names its keys); it applies to csv, tsv and tables")
 
 
 def _notes_to_stderr(report: Report, rows: Sequence[object], opts: Options) -> None:
@@ -371,7 +391,8 @@ def _tabulate(columns: Sequence[Column], rows: Sequence[tuple[Value, ...]],
 LARGE = 5_000
 """A table with more rows than this starts printing at once: its widths come from a sample."""
 WIDTH_SAMPLE = 1_000
-_FIXED = frozenset({"year", "int", "num", "pct", "growth_pct", "delta", "bool", "date", "note"})
+_FIXED = frozenset({"code", "year", "int", "num", "pct", "growth_pct", "delta", "bool", "date",
+                    "note"})
 _NUMERIC = frozenset({"year", "int", "num", "pct", "growth_pct", "delta"})
 
 

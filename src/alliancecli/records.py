@@ -177,6 +177,8 @@ class Milestone(NamedTuple):
     origin: str
     """``table`` or ``prose``."""
     prov: Provenance
+    id: str = ""
+    """A stable key made from the date, subject and metric (set by the loader)."""
 
     @property
     def in_alliance(self) -> bool:
@@ -263,6 +265,8 @@ class Event(NamedTuple):
     """``event`` or ``plan``."""
     members: tuple[str, ...]
     prov: Provenance
+    id: str = ""
+    """A stable key made from the date and the first words (set by the loader)."""
 
 
 class TimelineData(NamedTuple):

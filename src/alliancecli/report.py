@@ -6,10 +6,11 @@ from typing import Any, Literal, NamedTuple
 from .dates import PartialDate
 from .records import Provenance
 
-ColumnKind = Literal["text", "year", "int", "num", "pct", "growth_pct", "delta", "bool", "date",
-                     "list", "note"]
+ColumnKind = Literal["text", "code", "year", "int", "num", "pct", "growth_pct", "delta", "bool",
+                     "date", "list", "note"]
 """How a column's values look in a table: ``growth_pct`` and ``delta`` carry a sign and colour;
-``note`` is prose that a table prints once under it, as a numbered footnote."""
+``code`` is text never wrapped (an id); ``note`` is prose that a table prints once under it, as
+a numbered footnote."""
 
 Value = str | int | float | bool | PartialDate | tuple[str, ...] | None
 
@@ -28,6 +29,8 @@ class Column(NamedTuple):
 
     name: str
     kind: ColumnKind = "text"
+    doc: str = ""
+    """What the column holds: Datasette's metadata and the data package describe it so."""
 
 
 class Node(NamedTuple):

@@ -110,18 +110,26 @@ def _sigint_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
-def replace_file(target: Path, write: Callable[[Path], None], force: bool) -> None:
-    """Write ``target`` through ``write(temporary_path)``, then rename it into place."""
-    check_target(target, force)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = _temp_file(target)
+def replace_paths(writes: dict[Path, Callable[[Path], None]], force: bool) -> None:
+    """Write each target through ``write(temporary_path)``; rename them all, or none, at the end.
+
+    Every target is checked before anything is written, and again just before its rename.
+    """
+    for target in writes:
+        check_target(target, force)
     try:
-        write(temp)
-        _fsync(temp)
+        staged = {}
+        for target, write in writes.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staged[target] = temp = _temp_file(target)
+            write(temp)
+            _fsync(temp)
         with _sigint_held():
-            check_target(target, force)  # nothing has put a link or a device there meanwhile
-            os.replace(temp, target)
-            PENDING.discard(str(temp))
+            for target in staged:  # nothing has put a link or a device there meanwhile
+                check_target(target, force)
+            for target, temp in staged.items():
+                os.replace(temp, target)
+                PENDING.discard(str(temp))
     finally:
         discard_pending()
 

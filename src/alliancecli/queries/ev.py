@@ -13,11 +13,21 @@ from ..text import resolve_name
 from ..vocab import EvMetric, parse
 from .common import caption, others_note, sentences, span, year_range
 
-MILESTONE_COLUMNS = (Column("date", "date"), Column("subject"), Column("subject_type"),
-                     Column("in_alliance", "bool"),
-                     Column("metric"), Column("units", "int"), Column("qualifier"),
-                     Column("text"), Column("alt_date", "date"), Column("note", "note"))
+MILESTONE_COLUMNS = (
+    Column("id", "code", "A stable key: the milestone's date, subject and metric."),
+    Column("date", "date", "When the milestone happened, at the precision the article gives."),
+    Column("subject", "text", "The Alliance, a company or a model."),
+    Column("subject_type", "text", "alliance, company, model or other."),
+    Column("in_alliance", "bool", "False for a company or model outside the Alliance (Tesla), "
+           "cited only for comparison."),
+    Column("metric", "text", "sales, production or launch."),
+    Column("units", "int", "The cumulative figure, where the milestone has one."),
+    Column("qualifier", "text", "The article's hedge on the figure (passed, over, about, ...)."),
+    Column("text", "text", "The milestone as one sentence."),
+    Column("alt_date", "date", "The prose's other date, where table and prose disagree."),
+    Column("note", "note", "How the record reads the article."))
 MILESTONE_VIEW = ("date", "subject", "metric", "units", "qualifier", "text", "note")
+SEARCHED = ("text", "note")
 
 
 def _note(m: Milestone) -> str | None:
@@ -69,11 +79,11 @@ def milestones(records: EvData, year: int | None = None, start: int | None = Non
         if not m.in_alliance and not include_others and m.subject != who:
             others.append(m.subject)
             continue
-        rows.append((m.date, m.subject, m.subject_type, m.in_alliance, m.metric, m.units,
+        rows.append((m.id, m.date, m.subject, m.subject_type, m.in_alliance, m.metric, m.units,
                      m.prov.qualifier, m.text, m.alt_date, _note(m)))
         prov.append(m.prov)
     notes = [others_note(len(others), "milestone", others)] if others else []
-    if any(r[8] for r in rows):
+    if any(r[9] for r in rows):
         notes.append("alt_date: the source's prose dates that milestone differently from its "
                      "table; the table's date is kept.")
     return Report(title="Alliance EV milestones", columns=MILESTONE_COLUMNS, rows=rows,
@@ -81,10 +91,16 @@ def milestones(records: EvData, year: int | None = None, start: int | None = Non
                   provenance=prov, notes=notes, caption=caption(records.sources, _period(records)))
 
 
-MODEL_COLUMNS = (Column("model"), Column("maker"), Column("in_alliance", "bool"),
-                 Column("units", "int"), Column("metric"),
-                 Column("as_of", "date"), Column("qualifier"), Column("covers", "list"),
-                 Column("note", "note"))
+MODEL_COLUMNS = (
+    Column("model", "text", "The electric model."),
+    Column("maker", "text", "Its maker."),
+    Column("in_alliance", "bool", "False for a model outside the Alliance (Tesla's Model 3)."),
+    Column("units", "int", "The latest cumulative figure the article gives for it."),
+    Column("metric", "text", "sales or production."),
+    Column("as_of", "date", "The date of that figure."),
+    Column("qualifier", "text", "The article's hedge on the figure."),
+    Column("covers", "list", "The models a combined figure counts together (never split)."),
+    Column("note", "note", "How the record reads the article."))
 MODEL_VIEW = ("model", "maker", "units", "metric", "as_of", "qualifier", "note")
 
 
@@ -132,10 +148,14 @@ def models(records: EvData, model: str | None = None, history: bool = False,
                   caption=caption(records.sources, _period(records)))
 
 
-PACE_COLUMNS = (Column("from_date", "date"), Column("to_date", "date"),
-                Column("from_units", "int"), Column("to_units", "int"),
-                Column("added_units", "int"), Column("months", "int"),
-                Column("units_per_month", "int"))
+PACE_COLUMNS = (
+    Column("from_date", "date", "The earlier Alliance cumulative sales milestone."),
+    Column("to_date", "date", "The next one."),
+    Column("from_units", "int", "Cumulative units at from_date."),
+    Column("to_units", "int", "Cumulative units at to_date."),
+    Column("added_units", "int", "Units added between them (computed)."),
+    Column("months", "int", "Calendar months between them (computed)."),
+    Column("units_per_month", "int", "added_units / months, rounded (computed)."))
 
 
 def pace(records: EvData) -> Report:
@@ -175,10 +195,16 @@ def pace(records: EvData) -> Report:
                   chart_unit="cumulative EV sales (units) at each milestone")
 
 
-MAKER_COLUMNS = (Column("maker"), Column("date", "date"), Column("metric"),
-                 Column("stated_units", "int"), Column("stated_qualifier"),
-                 Column("models_units", "int"), Column("gap_units", "delta"),
-                 Column("models", "list"), Column("note", "note"))
+MAKER_COLUMNS = (
+    Column("maker", "text", "The maker whose own total the article states."),
+    Column("date", "date", "The date of the total and of the model figures."),
+    Column("metric", "text", "sales or production."),
+    Column("stated_units", "int", "The maker's total as the article states it."),
+    Column("stated_qualifier", "text", "The article's hedge on that total."),
+    Column("models_units", "int", "The sum of its models' figures of that date (computed)."),
+    Column("gap_units", "delta", "stated_units minus models_units (computed)."),
+    Column("models", "list", "The models summed."),
+    Column("note", "note", "What the gap means."))
 MAKER_VIEW = ("maker", "date", "metric", "stated_units", "stated_qualifier", "models_units",
               "gap_units", "note")
 

@@ -11,13 +11,29 @@ from ..report import Bar, Column, Report, Value
 from ..text import resolve_name
 from .common import caption, number, sentences
 
-COLUMNS = (Column("name"), Column("city"), Column("region"), Column("country"),
-           Column("operator"), Column("in_alliance", "bool"),
-           Column("opened", "date"), Column("capacity", "int"), Column("capacity_unit"),
-           Column("capacity_qualifier"), Column("initial_capacity", "int"),
-           Column("products", "list"), Column("investment", "num"), Column("currency"),
-           Column("investment_qualifier"), Column("investment_equivalents", "list"),
-           Column("facility_type"), Column("note", "note"))
+COLUMNS = (
+    Column("id", "code", "The site's id in plants.json."),
+    Column("name", "text", "The site, in the article's words."),
+    Column("city", "text", "Its city."),
+    Column("region", "text", "Its region or state, where the article names one."),
+    Column("country", "text", "Its country."),
+    Column("operator", "text", "Who runs it, in the article's terms."),
+    Column("in_alliance", "bool", "False for a site run by a company outside the Alliance."),
+    Column("opened", "date", "When it opened or began production."),
+    Column("capacity", "int", "Annual capacity at full output, in capacity_unit."),
+    Column("capacity_unit", "text", "vehicles, engines or batteries."),
+    Column("capacity_qualifier", "text", "The article's hedge on the capacity (up to, maximum)."),
+    Column("initial_capacity", "int", "Annual capacity at the start, where the article gives "
+           "both."),
+    Column("products", "list", "Models the article ties to the site."),
+    Column("investment", "num", "The investment, in currency."),
+    Column("currency", "text", "ISO 4217 code of the investment's currency."),
+    Column("investment_qualifier", "text", "The article's hedge on the investment."),
+    Column("investment_equivalents", "list", "The investment in other currencies, as the "
+           "article itself states it (never computed)."),
+    Column("facility_type", "text", "vehicle_plant, engine_plant, battery_plant, warehouse, ..."),
+    Column("note", "note", "How the record reads the article."))
+SEARCHED = ("name", "city", "products", "note")
 VIEW = ("name", "country", "opened", "capacity", "capacity_unit", "capacity_qualifier", "note")
 
 
@@ -125,7 +141,8 @@ def plants(records: PlantsData, filters: Filters = Filters(),
     """One row per site; ``models`` (the EV catalogue) gives --product its aliases."""
     chosen, others = select(records, filters, models)
     rows: list[tuple[Value, ...]] = [
-        (p.name, p.city, p.region, p.country, p.operator, p.in_alliance, p.opened, p.capacity,
+        (p.id, p.name, p.city, p.region, p.country, p.operator, p.in_alliance, p.opened,
+         p.capacity,
          p.capacity_unit, p.capacity_qualifier, p.initial_capacity, p.products, p.investment,
          p.currency, p.investment_qualifier, _equivalents(p), p.facility_type, _note(p))
         for p in chosen]
@@ -157,8 +174,12 @@ def _aggregate_note(a: Aggregate) -> str:
             f"as a plant: {'; '.join(parts)}.")
 
 
-COUNTRY_COLUMNS = (Column("country"), Column("sites", "int"), Column("vehicle_plants", "int"),
-                   Column("vehicle_capacity", "int"), Column("capacity_partial", "bool"))
+COUNTRY_COLUMNS = (
+    Column("country", "text", "The country."),
+    Column("sites", "int", "Sites there."),
+    Column("vehicle_plants", "int", "Vehicle plants there."),
+    Column("vehicle_capacity", "int", "The stated annual vehicle capacities added up (computed)."),
+    Column("capacity_partial", "bool", "True where some vehicle plant's capacity is unknown."))
 
 
 def by_country(records: PlantsData, filters: Filters = Filters(),

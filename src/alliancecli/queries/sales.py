@@ -66,9 +66,15 @@ def _lfl(records: SalesData, year: int, table: dict[int, dict[str, int]],
     return growth_pct(sum(prev.values()), same), notes
 
 
-MEMBER_COLUMNS = (Column("year", "year"), Column("member"), Column("units", "int"),
-                  Column("share_pct", "pct"), Column("yoy_units", "delta"),
-                  Column("yoy_pct", "growth_pct"))
+MEMBER_COLUMNS = (
+    Column("year", "year", "The calendar year the figure is for."),
+    Column("member", "text", "The Alliance member (Renault, Nissan, Mitsubishi, AvtoVAZ)."),
+    Column("units", "int", "Vehicles sold that year, as the article's sales table prints it."),
+    Column("share_pct", "pct", "The member's share of that year's Alliance total, in per cent "
+           "(computed)."),
+    Column("yoy_units", "delta", "Change in units on the member's previous year (computed)."),
+    Column("yoy_pct", "growth_pct", "Change on the member's previous year, in per cent "
+           "(computed)."))
 
 
 def by_member(records: SalesData, year: int | None = None, start: int | None = None,
@@ -119,8 +125,14 @@ def _chart(records: SalesData, lo: int, hi: int, chosen: Sequence[str]) -> tuple
                  for y in sorted(table) if lo <= y <= hi)
 
 
-YEAR_COLUMNS = (Column("year", "year"), Column("units", "int"), Column("yoy_units", "delta"),
-                Column("yoy_pct", "growth_pct"), Column("lfl_pct", "growth_pct"))
+YEAR_COLUMNS = (
+    Column("year", "year", "The calendar year."),
+    Column("units", "int", "Vehicles sold by the members reported that year (the table's total)."),
+    Column("yoy_units", "delta", "Change in units on the previous year (computed)."),
+    Column("yoy_pct", "growth_pct", "Reported growth on the previous year, in per cent "
+           "(computed)."),
+    Column("lfl_pct", "growth_pct", "Like-for-like growth over the same members in both years, "
+           "in per cent (computed)."))
 
 
 def _scope(records: SalesData, year: int | None, start: int | None, end: int | None,
@@ -181,10 +193,15 @@ def by_year(records: SalesData, year: int | None = None, start: int | None = Non
         chart=_chart(records, lo, hi, chosen), chart_unit="units sold per year, stacked by member")
 
 
-SUMMARY_COLUMNS = (Column("from_year", "year"), Column("to_year", "year"),
-                   Column("start_units", "int"), Column("end_units", "int"),
-                   Column("cagr_pct", "growth_pct"), Column("peak_year", "year"),
-                   Column("peak_units", "int"))
+SUMMARY_COLUMNS = (
+    Column("from_year", "year", "The first year of the range with a figure."),
+    Column("to_year", "year", "The last year of the range with a figure."),
+    Column("start_units", "int", "Units sold in from_year."),
+    Column("end_units", "int", "Units sold in to_year."),
+    Column("cagr_pct", "growth_pct", "Compound annual growth from start to end, in per cent "
+           "(computed)."),
+    Column("peak_year", "year", "The year of the highest total."),
+    Column("peak_units", "int", "Units sold in peak_year."))
 
 
 def summary(records: SalesData, year: int | None = None, start: int | None = None,

@@ -11,9 +11,18 @@ from ..report import Column, Node, Report, Value
 from ..text import resolve_name
 from .common import caption, span
 
-COLUMNS = (Column("holder"), Column("target"), Column("pct", "num"), Column("voting", "bool"),
-           Column("since", "date"), Column("until", "date"), Column("qualifier"),
-           Column("note", "note"))
+COLUMNS = (
+    Column("id", "code", "The stake's id in stakes.json (holder-target-year)."),
+    Column("holder", "text", "Who holds the stake (' + ' joins holders stated together)."),
+    Column("target", "text", "The company held."),
+    Column("pct", "num", "Per cent of the target; empty where the article states no size."),
+    Column("voting", "bool", "Whether the stake votes, where the article says."),
+    Column("since", "date", "When the stake took effect."),
+    Column("until", "date", "When it ended or was replaced; empty if still in force."),
+    Column("qualifier", "text", "The article's hedge on the size."),
+    Column("note", "note", "How the record reads the article."))
+SEARCHED = ("holder", "target", "note")
+VIEW = tuple(c.name for c in COLUMNS if c.name != "id")
 
 
 def parse_as_of(records: StakesData, text: str | None) -> PartialDate | None:
@@ -52,8 +61,8 @@ def _row(s: Stake) -> tuple[Value, ...]:
     notes = [n for n in (s.since_note, s.prov.note, s.until_note) if n]
     if "combined" in s.prov.flags:
         notes.insert(0, "Stated for the parties together; the source gives no split.")
-    return (" + ".join(s.holder), " + ".join(s.target), s.pct, s.voting, s.since, s.until,
-            s.prov.qualifier, " ".join(notes) or None)
+    return (s.id, " + ".join(s.holder), " + ".join(s.target), s.pct, s.voting, s.since,
+            s.until, s.prov.qualifier, " ".join(notes) or None)
 
 
 def stakes(records: StakesData, as_of: str | None = None, holder: Sequence[str] = (),
@@ -81,7 +90,7 @@ def stakes(records: StakesData, as_of: str | None = None, holder: Sequence[str] 
                      "the source dates only by year or month counts as done by the end of it.")
     return Report(
         title=title, columns=COLUMNS, rows=[_row(s) for s in chosen],
-        provenance=[s.prov for s in chosen], notes=notes,
+        provenance=[s.prov for s in chosen], notes=notes, view=VIEW,
         caption=caption(records.sources, f"stakes {span(years)}"),
         tree=None if history else control_tree([s for s in records.stakes if in_force(s, when)],
                                                at))

@@ -11,8 +11,16 @@ from ..text import fold, resolve_name
 from ..vocab import EventKind, parse
 from .common import caption, span, year_range
 
-COLUMNS = (Column("date", "date"), Column("year", "year"), Column("event"), Column("tags", "list"),
-           Column("kind"), Column("members", "list"), Column("date_note"))
+COLUMNS = (
+    Column("id", "code", "A stable key: the event's date and first words."),
+    Column("date", "date", "When it happened, at the article's precision; empty if undated."),
+    Column("year", "year", "The year of date."),
+    Column("event", "text", "What happened (or was planned), as one sentence."),
+    Column("tags", "list", "Topics: ownership, governance, ev, partnership, ..."),
+    Column("kind", "text", "event (it happened) or plan (a plan, target or forecast)."),
+    Column("members", "list", "The companies concerned."),
+    Column("date_note", "text", "The article's vague wording of the date, or why there is none."))
+SEARCHED = ("event", "date_note")
 VIEW = ("date", "event", "tags", "kind", "date_note")
 
 
@@ -43,7 +51,7 @@ def timeline(records: TimelineData, year: int | None = None, start: int | None =
     chosen = events if everything else [e for e in events if _keep(
         e, lo, hi, wanted_tags, wanted_members, kind, needle, years_given)]
     rows: list[tuple[Value, ...]] = [
-        (e.date, e.date.year if e.date else None, e.event, e.tags, e.kind, e.members,
+        (e.id, e.date, e.date.year if e.date else None, e.event, e.tags, e.kind, e.members,
          e.date_note) for e in chosen]
     prov = [e.prov for e in chosen]
     notes = []
@@ -52,7 +60,7 @@ def timeline(records: TimelineData, year: int | None = None, start: int | None =
         notes.append(f"{undated} statement{'s' if undated > 1 else ''} the source does not date "
                      "come last, with no date (date_note says so); --year, --from and --to leave "
                      "them out.")
-    if any(r[6] for r, e in zip(rows, chosen, strict=True) if e.date is not None):
+    if any(e.date_note for e in chosen if e.date is not None):
         notes.append("Events the source dates only vaguely keep its wording in date_note and "
                      "sort at the start of their year (or month).")
     return Report(
