@@ -25,6 +25,17 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BIN = Path(sys.executable).parent / "alliance"
 
 
+ARTICLE = frozenset({"wikipedia"})
+
+
+def article_only(records: Any) -> Any:
+    """An area's records from the article alone (as --source wikipedia gives them): the tests
+    of the article's own figures hold whatever other sources add."""
+    from alliancecli import loader
+
+    return loader.restrict(records, ARTICLE)
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """An environment without the developer's colour, format or data settings."""
     env = {k: v for k, v in os.environ.items()

@@ -174,7 +174,8 @@ def test_undated_statements_are_kept_with_no_date_and_come_last() -> None:
 
 
 def test_no_break_spaces_are_plain_outside_quotes() -> None:
-    found = rows("sql", "SELECT text FROM ev_milestones WHERE text LIKE '%1 million%'")
+    found = rows("sql", "SELECT text FROM ev_milestones WHERE text LIKE '%1 million%'",
+                 "--source", "wikipedia")
     assert found == [{"text": "Alliance global EV sales passed 1 million mark."}]
     cited = rows("ev", "milestones", "--date", "2021-12", "--cite")
     assert "1\u00a0million" in cited[0]["quote"]  # the quote is verbatim

@@ -250,7 +250,7 @@ def test_duplicate_keys(data_copy: Path, where: str) -> None:
     text = (data_copy / "sales.json").read_text("utf-8")
     doc = json.loads(text)
     if where == "top-level":
-        text = text.replace('"schema_version": 1', '"schema_version": 1, "schema_version": 1', 1)
+        text = text.replace('"schema_version": 2', '"schema_version": 2, "schema_version": 2', 1)
     else:
         first = doc["records"][0]["units"]
         text = text.replace(f'"units": {first}', f'"units": {first}, "units": {first + 1}', 1)
@@ -370,7 +370,7 @@ SCHEMA: dict[str, tuple[str, Callable[[Any], None], tuple[str, ...]]] = {
     "unknown-member": ("sales", _set(("records", 0), "member", "Toyota"), ("member",)),
     "totals-do-not-reconcile": ("sales", _reconcile, ("2017", "units")),
     "duplicate-record": ("sales", _duplicate_record, ()),
-    "schema-version": ("sales", _set((), "schema_version", 2), ("schema_version",)),
+    "schema-version": ("sales", _set((), "schema_version", 3), ("schema_version",)),
     "area-mismatch": ("sales", _set((), "area", "plants"), ("area",)),
     "records-not-a-list": ("sales", _set((), "records", {"a": 1}), ("records",)),
     "record-not-an-object": ("timeline", _set(("events",), 0, "text"), ("events[0]",)),

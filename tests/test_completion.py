@@ -87,8 +87,8 @@ def test_a_completed_value_with_a_space_runs_as_one_word(tmp_path: Path) -> None
                        env=env, capture_output=True, timeout=60)
     assert p.returncode == 0, p.stderr
     assert p.stdout.decode().splitlines() == [
-        '"year","member","units","share_pct","yoy_units","yoy_pct"',
-        '2017,"Renault",3761634,35.46,579009,18.19']
+        '"year","member","units","share_pct","yoy_units","yoy_pct","qualifier"',
+        '2017,"Renault",3761634,35.46,579009,18.19,']
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])

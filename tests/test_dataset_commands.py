@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from alliancecli import api
+from alliancecli import api, loader
 from alliancecli.loader import load_ev, load_plants, load_sales, load_stakes, load_timeline
-from conftest import SEEDS, Result, clean_env, invoke, run
+from conftest import ARTICLE, SEEDS, Result, clean_env, invoke, run
 
 AREAS = ("sales", "ev", "stakes", "timeline", "plants")
 SEED = "000_d899d992310475ac.txt"
@@ -104,7 +104,7 @@ def test_sql_sum_of_nissan_units_csv() -> None:
 
 def test_sql_sum_of_nissan_units_json() -> None:
     rows = json_rows("sql", "SELECT member, SUM(units) AS units, COUNT(*) AS years FROM sales "
-                            "WHERE member = 'Nissan' GROUP BY member")
+                            "WHERE member = 'Nissan' GROUP BY member", "--source", "wikipedia")
     assert rows == [{"member": "Nissan", "units": NISSAN_2011_2018, "years": 8}]
 
 
@@ -120,7 +120,8 @@ def test_sql_2017_members_in_order() -> None:
 
 def test_sql_renault_stakes_in_nissan() -> None:
     r = ok("sql", "SELECT pct, voting, since, until FROM stakes "
-                  "WHERE holder = 'Renault' AND target = 'Nissan' ORDER BY since", "-f", "csv")
+                  "WHERE holder = 'Renault' AND target = 'Nissan' ORDER BY since", "-f", "csv",
+           "--source", "wikipedia")
     # 36.8% in 1999 (voting not stated), 43.4% voting from 2001, 15% voting from 2023: the
     # 15 stays an integer and voting a boolean, as the command prints them
     assert csv_rows(r.out) == [["pct", "voting", "since", "until"],
@@ -130,7 +131,7 @@ def test_sql_renault_stakes_in_nissan() -> None:
     assert json_rows("sql", "SELECT pct, voting FROM stakes WHERE holder = 'Renault' AND "
                      "target = 'Nissan' AND since = '2023'") == [{"pct": 15, "voting": True}]
     assert json_rows("stakes", "--holder", "Renault", "--target", "Nissan", "-c",
-                     "pct,voting") == [{"pct": 15, "voting": True}]
+                     "pct,voting", "--as-of", "2023") == [{"pct": 15, "voting": True}]
 
 
 def test_sql_through_the_installed_command(cli: type[Result]) -> None:
@@ -217,7 +218,7 @@ def test_sql_without_a_statement(statement: str) -> None:
 
 
 def test_sql_schema_lists_every_table() -> None:
-    assert list(schema()) == [*TABLE_COMMANDS, "provenance", "sources"]
+    assert list(schema()) == [*TABLE_COMMANDS, "provenance", "corroboration", "sources"]
 
 
 @pytest.mark.parametrize("table", list(TABLE_COMMANDS))
@@ -230,7 +231,8 @@ def test_sql_schema_types() -> None:
     tables = schema()
     assert tables["sales"] == [("year", "INTEGER"), ("member", "TEXT"), ("units", "INTEGER"),
                                ("share_pct", "REAL"), ("yoy_units", "INTEGER"),
-                               ("yoy_pct", "REAL"), ("provenance_id", "INTEGER")]
+                               ("yoy_pct", "REAL"), ("qualifier", "TEXT"),
+                               ("provenance_id", "INTEGER")]
     assert dict(tables["stakes"])["voting"] == "INTEGER"  # 1/0, given back as true/false
     assert dict(tables["stakes"])["pct"] == "NUMERIC"  # 15 stays 15, 43.4 stays 43.4
     assert dict(tables["timeline"])["tags"] == "TEXT"  # a JSON array
@@ -254,7 +256,7 @@ def test_export_sqlite_matches_schema_and_sales_csv(tmp_path: Path) -> None:
     db = tmp_path / "alliance.db"
     r = ok("export", "--sqlite", str(db))
     assert r.out == ""
-    assert r.err == f"wrote 9 tables to {db}\n"
+    assert r.err == f"wrote 10 tables to {db}\n"
     with sqlite3.connect(db) as conn:
         tables = [t for (t,) in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%\\_fts%' "
@@ -266,10 +268,11 @@ def test_export_sqlite_matches_schema_and_sales_csv(tmp_path: Path) -> None:
         sales = [[sqlite_text(v) for v in row]
                  for row in conn.execute("SELECT * FROM sales ORDER BY rowid")]
         sales = [row[:-1] for row in sales]  # all but provenance_id
-        nissan = conn.execute("SELECT SUM(units) FROM sales WHERE member = 'Nissan'").fetchone()
+        nissan = conn.execute("SELECT SUM(units) FROM sales WHERE member = 'Nissan' "
+                              "AND year <= 2018").fetchone()
     conn.close()
     assert sales == csv_rows(ok("sales", "-f", "csv").out)[1:]
-    assert len(sales) == 25  # 8 Renault + 8 Nissan + 3 Mitsubishi + 6 AvtoVAZ
+    assert len(sales) == len(load_sales().sales) > 25  # the article's 25, and later years
     assert nissan == (NISSAN_2011_2018,)
 
 
@@ -281,9 +284,10 @@ def test_export_sqlite_refuses_to_overwrite_without_force(tmp_path: Path) -> Non
                    "--force")
     assert db.read_bytes() == before
     r = ok("export", "--sqlite", str(db), "--force")
-    assert r.err == f"wrote 9 tables to {db}\n"
+    assert r.err == f"wrote 10 tables to {db}\n"
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM sales").fetchone() == (25,)
+        assert conn.execute("SELECT COUNT(*) FROM sales").fetchone() == (
+            len(load_sales().sales),)
     conn.close()
 
 
@@ -299,12 +303,12 @@ def test_export_sqlite_through_the_installed_command(tmp_path: Path, cli: type[R
     assert again.code == 1 and "--force" in again.err and len(again.err.splitlines()) == 1
 
 
-def test_export_dir_csv_writes_nine_readable_files(tmp_path: Path) -> None:
+def test_export_dir_csv_writes_ten_readable_files(tmp_path: Path) -> None:
     out = tmp_path / "tables"
     r = ok("export", "--dir", str(out), "-f", "csv")
-    assert r.err == f"wrote 9 tables to {out}\n"
+    assert r.err == f"wrote 10 tables to {out}\n"
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{t}.csv" for t in [*TABLE_COMMANDS, "provenance", "sources"])
+        f"{t}.csv" for t in [*TABLE_COMMANDS, "provenance", "corroboration", "sources"])
     tables = schema()
     for table, cmd in TABLE_COMMANDS.items():
         with (out / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
@@ -512,42 +516,63 @@ def test_init_data_through_the_installed_command(tmp_path: Path, cli: type[Resul
 # --- alliance sources and about --------------------------------------------------------------
 
 
-def record_counts() -> dict[str, int]:
-    s, k = load_sales(), load_stakes()
-    p = load_plants()
+def record_counts(only: frozenset[str] | None = ARTICLE) -> dict[str, int]:
+    """The records of each area (the article's, unless ``only`` is None: every source's)."""
+    def view(d: Any) -> Any:
+        return d if only is None else loader.restrict(d, only)
+    s, k = view(load_sales()), view(load_stakes())
+    p = view(load_plants())
     return {"sales": len(s.sales) + len(s.totals) + len(s.statements),
-            "ev": len(load_ev().milestones), "stakes": len(k.stakes),
-            "timeline": len(load_timeline().events),
+            "ev": len(view(load_ev()).milestones), "stakes": len(k.stakes),
+            "timeline": len(view(load_timeline()).events),
             "plants": len(p.plants) + len(p.aggregates)}
 
 
 def test_sources_json() -> None:
     rows = json_rows("sources")
-    assert len(rows) == 1
     src = rows[0]
-    assert list(src) == ["id", "title", "publisher", "url", "licence", "supports", "records"]
-    assert (src["id"], src["publisher"], src["licence"]) == (
-        "wikipedia", "Wikipedia", "CC BY-SA 4.0")
+    assert list(src) == ["id", "kind", "publisher", "title", "published", "language", "url",
+                         "licence", "areas", "records", "supports", "contradicts",
+                         "supports_records", "contradicts_records"]
+    assert (src["id"], src["kind"], src["publisher"], src["licence"], src["language"]) == (
+        "wikipedia", "encyclopedia", "Wikipedia", "CC BY-SA 4.0", "en")
     assert src["title"] == "Renault\u2013Nissan\u2013Mitsubishi Alliance"
     assert src["url"].startswith("https://en.wikipedia.org/wiki/Renault")
-    assert src["supports"] == list(AREAS)
-    assert src["records"] == sum(record_counts().values())
+    assert src["areas"] == list(AREAS)
+    assert src["records"] == sum(record_counts().values())  # every record of the article
+    others = rows[1:]
+    assert others and all(r["licence"] is None and r["kind"] != "encyclopedia" for r in others)
+    # every record is some source's, and every corroboration some source's support or not
+    everyone: list[Any] = [load_sales(), load_ev(), load_stakes(), load_timeline(),
+                           load_plants()]
+    assert sum(r["records"] for r in rows) == sum(len(d.labelled()) for d in everyone)
+    said = [c for d in everyone for _, r in d.labelled() for c in r.prov.corroboration]
+    assert sum(r["supports"] for r in rows) == sum(c.agrees for c in said)
+    assert sum(r["contradicts"] for r in rows) == sum(not c.agrees for c in said) > 0
 
 
 def test_about_json_counts_equal_the_loaded_data() -> None:
-    rows = json_rows("about")
-    assert [list(r) for r in rows] == [["area", "records", "years", "covers"]] * 5
+    rows = json_rows("about", "--source", "wikipedia")
+    assert [list(r) for r in rows] == [["area", "records", "years", "latest", "sources",
+                                        "covers"]] * 5
     assert {r["area"]: r["records"] for r in rows} == record_counts()
     # sales table 2011-2018; stakes from 27 March 1999 to 2023; EVs from the i-MiEV (July 2009)
     # to the 1 million mark (December 2021); timeline from the 1987 sale of American Motors
     assert {r["area"]: r["years"] for r in rows} == {
         "sales": "2011\u20132018", "ev": "2009\u20132021", "stakes": "1999\u20132023",
         "timeline": "1987\u20132023", "plants": "2009\u20132014"}
+    assert {r["area"]: (r["latest"], r["sources"]) for r in rows} == {
+        "sales": ("2018", 1), "ev": ("2021-12", 1), "stakes": ("2023", 1),
+        "timeline": ("2023", 1), "plants": ("2014", 1)}
+    everything = {r["area"]: r for r in json_rows("about")}
+    assert {a: r["records"] for a, r in everything.items()} == record_counts(None)
+    assert all(r["sources"] > 1 for r in everything.values())
+    assert everything["stakes"]["latest"] >= "2024" and everything["sales"]["latest"] == "2025"
 
 
 def test_sales_record_count_by_hand() -> None:
     counts = record_counts()
-    s = load_sales()
+    s = loader.restrict(load_sales(), ARTICLE)
     # 8 Renault + 8 Nissan + 3 Mitsubishi + 6 AvtoVAZ cells, and a total for each of 8 years
     assert (len(s.sales), len(s.totals)) == (25, 8)
     assert counts["stakes"] == 23
@@ -753,7 +778,7 @@ def test_export_sqlite_and_metadata_are_replaced_together(tmp_path: Path) -> Non
                    "already exists")
     assert not db.exists() and meta.read_text() == "{}"  # neither was written
     r = invoke("export", "--sqlite", str(db), "--metadata", str(meta), "--force")
-    assert r.code == 0 and r.err == f"wrote 9 tables to {db}\n"
+    assert r.code == 0 and r.err == f"wrote 10 tables to {db}\n"
     doc = json.loads(meta.read_text("utf-8"))
     assert doc["license"] == "CC BY-SA 4.0"
     assert sorted(doc["databases"]["a"]["tables"]) == sorted(schema())

@@ -50,7 +50,7 @@ def test_2017_headline_in_every_format() -> None:
     table = (GOLDEN / "sales-2017.table").read_text("utf-8")
     assert re.search(r"Total\s+10,608,366\s+100\.00 %\s+\+647,019\s+\+6\.50 %", table)
     by_year = (GOLDEN / "sales-by-year.csv").read_text("utf-8")
-    assert "2017,10608366,647019,6.5,6.5\n" in by_year
-    assert "2016,9961347,1432460,16.8,5.84\n" in by_year
+    assert '2017,10608366,647019,6.5,6.5,"true"\n' in by_year
+    assert '2016,9961347,1432460,16.8,5.84,"true"\n' in by_year
     assert '{"year": 2017, "member": "Renault", "units": 3761634, "share_pct": 35.46' in (
         GOLDEN / "sales-2017.jsonl").read_text("utf-8")

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from alliancecli import loader
 from alliancecli.errors import QueryError
-from alliancecli.loader import load_sales
 from alliancecli.queries import sales as q
+from alliancecli.records import SalesData
 from alliancecli.report import Report, Value
+from conftest import article_only
+
+
+def load_sales() -> SalesData:
+    """The article's sales table: these tests hold its figures (other sources: at the end)."""
+    data: SalesData = article_only(loader.load_sales())
+    return data
 
 
 def rows_by(report: Report, *keys: str) -> dict[tuple[Value, ...], dict[str, Value]]:
@@ -27,7 +35,7 @@ def test_2017_headline_per_member_and_footer() -> None:
     assert rows[("Renault",)]["share_pct"] == 35.46
     assert rows[("Nissan",)]["yoy_units"] == 5_816_278 - 5_559_902
     assert rows[("Mitsubishi",)]["yoy_pct"] == 10.33
-    assert report.footer == ("Total", "", 10_608_366, 100.0, 647_019, 6.5)
+    assert report.footer == ("Total", "", 10_608_366, 100.0, 647_019, 6.5, None)
 
 
 def test_mitsubishi_values_belong_to_2016_to_2018() -> None:
@@ -92,3 +100,28 @@ def test_a_member_without_that_year_is_an_empty_result_with_a_reason() -> None:
     report = q.by_member(load_sales(), year=2012, members=["mitsubishi"])
     assert report.rows == []
     assert any("Mitsubishi: no figure for 2012" in n for n in report.notes)
+
+
+# --- the years after the article, from other sources --------------------------------------------
+
+
+def test_2019_members_from_other_sources_reconcile_with_the_stated_total() -> None:
+    data = loader.load_sales()
+    rows = rows_by(q.by_member(data, year=2019), "member")
+    # Kyodo's Alliance total for 2019 (10,155,195) equals the members' own figures
+    assert {m: r["units"] for (m,), r in rows.items()} == {
+        "Renault": 3_753_723, "Nissan": 5_176_189, "Mitsubishi": 1_225_283}
+    total = next(t for t in data.totals if t.year == 2019)
+    assert total.units == 10_155_195 and total.prov.source != "wikipedia"
+    assert total.prov.quote == () and total.prov.locator and total.prov.description
+    by_year = rows_by(q.by_year(data, year=2019), "year")[(2019,)]
+    assert (by_year["units"], by_year["complete"]) == (10_155_195, True)
+
+
+def test_a_year_without_every_member_is_marked_partial() -> None:
+    data = loader.load_sales()
+    assert q.missing(data, 2021) == ["Mitsubishi"] and q.missing(data, 2017) == []
+    report = q.by_year(data, start=2020, end=2022)
+    assert [r[-1] for r in report.rows] == [True, False, False]
+    assert any("Mitsubishi: no source gives its calendar-year figure for 2021" in n
+               for n in report.notes)

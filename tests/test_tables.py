@@ -44,7 +44,7 @@ def test_wide_shows_every_column_and_columns_picks() -> None:
 
 
 def test_a_column_empty_in_every_row_is_named_not_shown() -> None:
-    text = table("stakes")
+    text = table("stakes", "--source", "wikipedia")
     assert "qualifier" not in header(text)
     assert "Empty in every row, so not shown: until, qualifier." in text
 
@@ -64,7 +64,8 @@ def test_row_notes_are_numbered_footnotes_and_identical_notes_share_a_number() -
 
 def test_cite_quotes_are_footnotes_too() -> None:
     text = table("sales", "--year", "2017", "--cite")
-    assert header(text)[-2:] == ["source", "quote"]
+    assert header(text)[-4:] == ["source", "quote", "corroboration", "evidence"]
+    assert "Empty in every row, so not shown: qualifier, locator, description" in text
     assert re.search(r"^\[1\] \| Year \| 2011 \|", text, re.M)
 
 
@@ -117,8 +118,12 @@ def test_chart_names_what_it_leaves_out() -> None:
 
 def test_wrap_breaks_at_spaces_and_only_cuts_a_word_wider_than_the_column() -> None:
     assert layout.wrap("the quick brown fox", 10) == ["the quick", "brown fox"]
+    # a word wider than the column breaks after its dashes, and inside a piece only if that
+    # piece alone is wider than the column
     assert layout.wrap("Renault–Nissan–Mitsubishi Alliance", 10) == [
-        "Renault–Ni", "ssan–Mitsu", "bishi", "Alliance"]
+        "Renault–", "Nissan–", "Mitsubishi", "Alliance"]
+    assert layout.wrap("Renault–Nissan–Mitsubishi", 16) == ["Renault–Nissan–", "Mitsubishi"]
+    assert layout.wrap("Aguascalientes", 10) == ["Aguascalie", "ntes"]
     assert layout.wrap("short", None) == ["short"]
 
 

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple, Protocol
 
 from . import loader
 from .queries import ev, plants, sales, stakes, timeline
-from .records import Provenance, Source
+from .records import Source
 from .report import Report
 from .vocab import Tag
 
@@ -24,7 +24,9 @@ class Records(Protocol):
     @property
     def sources(self) -> tuple[Source, ...]: ...
 
-    def provenance(self) -> list[tuple[str, Provenance]]: ...
+    def labelled(self) -> list[tuple[str, Any]]:
+        """Every record with provenance (its ``prov``), and a label naming it."""
+        ...
 
     def years(self) -> list[int]: ...
 
@@ -61,8 +63,12 @@ class Area(NamedTuple):
         return loader.cached(self.name, where, self.build)
 
     def collect(self, where: loader.DataDir | None) -> loader.Collected:
-        """Every problem of the area's file, for alliance check."""
-        return loader.collect(self.name, where, self.build)
+        """Every problem of the area's file, for alliance check (the checks across records
+        see only the records of --source's sources, when it is given)."""
+        got = loader.collect(self.name, where, self.build)
+        if where is not None and where.only is not None and got.records is not None:
+            got = got._replace(records=loader.restrict(got.records, where.only))
+        return got
 
 
 AREAS: tuple[Area, ...] = (
@@ -98,4 +104,25 @@ AREAS: tuple[Area, ...] = (
          {"country": lambda d: sorted({p.country for p in d.plants})}),
 )
 BY_NAME: dict[str, Area] = {a.name: a for a in AREAS}
+
+
+def choose(where: loader.DataDir, ids: Iterable[str]) -> loader.DataDir:
+    """The dataset seen through --source (or the API's ``sources=``): every id must name a source
+    of some file of the dataset; no id at all means every source."""
+    from .errors import DataError, QueryError
+
+    chosen = frozenset(i.strip() for i in ids)
+    if not chosen:
+        return where._replace(only=None)
+    known: set[str] = set()
+    for area in AREAS:
+        try:
+            known |= {s.id for s in area.load(where._replace(only=None)).sources}
+        except DataError:
+            continue  # the command reports its own file's problem
+    missing = sorted(chosen - known)
+    if missing:
+        raise QueryError(f"--source: no source '{missing[0]}' in the dataset (sources: "
+                         f"{', '.join(sorted(known))}; see alliance sources)")
+    return where._replace(only=chosen)
 TABLES: dict[str, tuple[Area, Table]] = {t.name: (a, t) for a in AREAS for t in a.tables}

@@ -185,7 +185,7 @@ def _run(argv: list[str] | None) -> int:
 
     from .completion import options as completion_options
 
-    State.data_path, State.no_color = None, False
+    State.data_path, State.no_color, State.only = None, False, None
     State.debug = os.environ.get("ALLIANCE_DEBUG", "") not in ("", "0")
     args = sys.argv[1:] if argv is None else argv
     _plain_help_unless_coloured(args)

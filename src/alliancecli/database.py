@@ -13,7 +13,7 @@ from .areas import AREAS, TABLES
 from .dates import PartialDate
 from .errors import QueryError, RefusalError
 from .loader import DataDir
-from .records import Provenance
+from .records import Provenance, Source
 from .report import Column, ColumnKind, Report, Value
 from .text import strip_controls
 
@@ -25,23 +25,44 @@ TIME_LIMIT = 30.0
 
 PROVENANCE = "provenance"
 SOURCES = "sources"
-PROVENANCE_ID = Column("provenance_id", "int", "The key of the row's provenance: where the "
-                       "article (or another source) states it, and the exact quote.")
+CORROBORATION = "corroboration"
+PROVENANCE_ID = Column("provenance_id", "int", "The key of the row's provenance: the source "
+                       "that states it, with its exact quote or where it says it.")
 PROVENANCE_COLUMNS = (
     Column("id", "int", "The provenance's key; each data row's provenance_id points here."),
-    Column("source", "text", "The source's id (sources.id)."),
+    Column("source", "code", "The source's id (sources.id)."),
     Column("section", "text", "The section of the source that states it."),
     Column("quote", "note", "The source's exact words (for a table, its header and row); "
-                            "passages joined by ' … ', as --cite prints them."),
+                            "passages joined by ' … ', as --cite prints them. Empty for a "
+                            "source that is pointed to, not quoted."),
+    Column("locator", "text", "Where in a source that is not quoted the figure is."),
+    Column("description", "note", "What a source that is not quoted says, in this project's "
+                                  "words."),
     Column("qualifier", "text", "The source's hedge on the figure."),
     Column("flags", "list", "Traps in the source the record encodes (conflict, combined, ...)."),
-    Column("note", "note", "How the record reads the source."))
+    Column("note", "note", "How the record reads the source."),
+    Column("evidence", "note", "Where sources disagree: which value the weight of evidence "
+                               "favours, and why."),
+    Column("unconfirmed", "note", "What was looked for in other sources and not found."))
+CORROBORATION_COLUMNS = (
+    Column("id", "int", "The row's key."),
+    Column("provenance_id", "int", "The provenance (and so the records) it speaks to."),
+    Column("source", "code", "The other source (sources.id)."),
+    Column("field", "text", "The record's field it speaks to; empty for the record as a whole."),
+    Column("value", "text", "The figure, date or wording that source gives, in its terms."),
+    Column("agrees", "bool", "Whether it agrees with the record."),
+    Column("locator", "text", "Where on that source's page."),
+    Column("description", "note", "What it says, in this project's words."))
 SOURCE_COLUMNS = (
     Column("id", "code", "The source's key."),
+    Column("kind", "text", "encyclopedia, press_release, regulator_filing, news_agency, "
+                           "newspaper, trade_press, blog or other."),
     Column("title", "text", "Its title."),
     Column("publisher", "text", "Who published it."),
+    Column("published", "date", "When it was published."),
+    Column("language", "code", "Its language (en, fr, ja, ...)."),
     Column("url", "text", "Where it is."),
-    Column("licence", "text", "Its licence."),
+    Column("licence", "text", "Its licence, where it allows its words to be quoted."),
     Column("licence_url", "text", "Where the licence is."))
 
 
@@ -82,9 +103,10 @@ def sql_value(v: Value) -> str | int | float | None:
 
 class Dataset(NamedTuple):
     tables: dict[str, Spec]
-    """Every table by name: the data tables, then provenance and sources."""
+    """Every table by name: the data tables, then provenance, corroboration and sources."""
     provenance: dict[int, Provenance]
     """Each provenance row's record, by its id."""
+    sources: tuple[Source, ...]
 
 
 def dataset(where: DataDir | None) -> Dataset:
@@ -107,16 +129,26 @@ def dataset(where: DataDir | None) -> Dataset:
     sources = {s.id: s for d in loaded.values() for s in d.sources}
     out[PROVENANCE] = Spec(
         Report("Provenance", PROVENANCE_COLUMNS,
-               [(i, p.source, p.section, p.quote_text, p.qualifier, p.flags, p.note)
+               [(i, p.source, p.section, p.quote_text or None, p.locator, p.description,
+                 p.qualifier, p.flags, p.note, p.evidence, p.unconfirmed)
                 for p, i in keys.items()]),
-        ("id",), ("quote", "note"), "where each row comes from: source, section, exact quote",
+        ("id",), ("quote", "description", "note"),
+        "where each row comes from: the source, and its exact quote or where it says it",
         (("source", SOURCES, "id"),))
+    out[CORROBORATION] = Spec(
+        Report("Corroboration", CORROBORATION_COLUMNS,
+               [(n, i, c.source, c.field, str(c.value), c.agrees, c.locator, c.description)
+                for n, (i, c) in enumerate(((i, c) for p, i in keys.items()
+                                            for c in p.corroboration), 1)]),
+        ("id",), ("description",),
+        "what other sources say of the same facts, and whether they agree",
+        (("provenance_id", PROVENANCE, "id"), ("source", SOURCES, "id")))
     out[SOURCES] = Spec(
         Report("Sources", SOURCE_COLUMNS,
-               [(s.id, s.title, s.publisher, s.url, s.licence, s.licence_url)
-                for s in sources.values()]),
-        ("id",), (), "the documents the figures are quoted from")
-    return Dataset(out, {i: p for p, i in keys.items()})
+               [(s.id, s.kind, s.title, s.publisher, s.published, s.language, s.url,
+                 s.licence, s.licence_url) for s in sources.values()]),
+        ("id",), (), "the documents the figures come from")
+    return Dataset(out, {i: p for p, i in keys.items()}, tuple(sources.values()))
 
 
 class Database(NamedTuple):

@@ -8,6 +8,7 @@ mode does. Lines are produced lazily, so a table of any size starts printing at 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, islice
@@ -58,8 +59,30 @@ def width(text: str) -> int:
     return n
 
 
+_DASHED = re.compile(r"[^\-\u2013]+[\-\u2013]*|[\-\u2013]+")
+
+
+def dashed(word: str) -> list[str]:
+    """A word's pieces after each hyphen or en dash ("Nissan–", "Dongfeng"): where a word
+    wider than its column breaks first."""
+    return _DASHED.findall(word) or [word]
+
+
 def _cut(word: str, limit: int) -> list[str]:
-    """Break one word that is wider than ``limit`` into pieces that fit."""
+    """Break one word that is wider than ``limit`` into pieces that fit: after a hyphen or an
+    en dash where it has one, else anywhere."""
+    lines: list[str] = []
+    for part in dashed(word):
+        if lines and width(lines[-1]) + width(part) <= limit:
+            lines[-1] += part
+        elif width(part) <= limit:
+            lines.append(part)
+        else:
+            lines.extend(_cut_anywhere(part, limit))
+    return lines
+
+
+def _cut_anywhere(word: str, limit: int) -> list[str]:
     pieces: list[str] = []
     piece, used = "", 0
     for ch in word:
@@ -148,13 +171,14 @@ class Cell(NamedTuple):
 
 
 def _widths(cols: Sequence[Col], cells: Sequence[Sequence[Cell]],
-            footer: Sequence[Cell] | None, limit: int | None) -> list[int] | None:
+            footer: Sequence[Cell] | None, limit: int | None,
+            gap: int = GAP) -> list[int] | None:
     """Each column's width, or None when the columns cannot all fit ``limit``."""
     rows = [*cells, footer] if footer is not None else cells
     columns = [[r[i].text for r in rows] for i in range(len(cols))]
     natural = [max(max(map(width, texts), default=0), width(c.name))
                for c, texts in zip(cols, columns, strict=True)]
-    gaps = GAP * (len(cols) - 1)
+    gaps = gap * (len(cols) - 1)
     if limit is None or sum(natural) + gaps <= limit:
         return natural
     least, whole_words = [], []
@@ -163,7 +187,8 @@ def _widths(cols: Sequence[Col], cells: Sequence[Sequence[Cell]],
         if c.fixed:
             low = words = max(widest, _header_min(c.name))
         else:
-            longest = max((width(w) for t in texts for w in t.split()), default=0)
+            longest = max((width(p) for t in texts for w in t.split() for p in dashed(w)),
+                          default=0)
             low = max(min(widest, max(TEXT_MIN, min(longest, WORD_CAP))), _header_min(c.name))
             words = max(low, min(longest, nat))
         least.append(min(low, nat))
@@ -209,8 +234,8 @@ def _pad(text: str, size: int, right: bool) -> str:
     return (" " * room + text) if right else (text + " " * room)
 
 
-def _line(parts: list[str]) -> str:
-    return (" " * GAP).join(parts).rstrip()
+def _line(parts: list[str], gap: int = GAP) -> str:
+    return (" " * gap).join(parts).rstrip()
 
 
 def table(title: str, cols: Sequence[Col], rows: Iterable[Sequence[Cell]], count: int,
@@ -225,11 +250,17 @@ def table(title: str, cols: Sequence[Col], rows: Iterable[Sequence[Cell]], count
     """
     it = iter(rows)
     head = list(it if sample is None else islice(it, sample))
-    sizes = None if expanded else _widths(cols, head, footer, limit)
+    sizes, gap = None, GAP
+    if not expanded:
+        # Two spaces between columns; one when that is what keeps every word whole in a table
+        # rather than the record layout.
+        sizes = _widths(cols, head, footer, limit)
+        if sizes is None:
+            sizes, gap = _widths(cols, head, footer, limit, 1), 1
     if sizes is None:
         yield from records(title, cols, chain(head, it), count, footer, limit, paint, rule)
         return
-    total = sum(sizes) + GAP * (len(sizes) - 1)
+    total = sum(sizes) + gap * (len(sizes) - 1)
     if title:
         yield from (paint(t.center(total).rstrip() if width(t) < total else t, "bold")
                     for t in wrap(title, limit))
@@ -242,22 +273,22 @@ def table(title: str, cols: Sequence[Col], rows: Iterable[Sequence[Cell]], count
             for p, c, s in zip(pieces, cols, sizes, strict=True):
                 text = p[k - (height - len(p))] if k >= height - len(p) else ""
                 parts.append(paint(_pad(text, s, c.right), "bold"))
-            yield _line(parts)
+            yield _line(parts, gap)
         yield rule * total
     for row in chain(head, it):
-        yield from _row_lines(row, cols, sizes, paint)
+        yield from _row_lines(row, cols, sizes, paint, gap)
     if footer is not None:
         yield rule * total
-        yield from _row_lines(footer, cols, sizes, paint)
+        yield from _row_lines(footer, cols, sizes, paint, gap)
 
 
 def _row_lines(row: Sequence[Cell], cols: Sequence[Col], sizes: Sequence[int],
-               paint: Paint) -> Iterator[str]:
+               paint: Paint, gap: int = GAP) -> Iterator[str]:
     blocks = [[cell.text] if col.fixed else wrap(cell.text, size)
               for cell, col, size in zip(row, cols, sizes, strict=True)]
     for k in range(max(len(b) for b in blocks)):
         yield _line([paint(_pad(b[k] if k < len(b) else "", s, c.right), cell.style)
-                     for b, c, s, cell in zip(blocks, cols, sizes, row, strict=True)])
+                     for b, c, s, cell in zip(blocks, cols, sizes, row, strict=True)], gap)
 
 
 def records(title: str, cols: Sequence[Col], rows: Iterable[Sequence[Cell]], count: int,
@@ -285,6 +316,12 @@ def records(title: str, cols: Sequence[Col], rows: Iterable[Sequence[Cell]], cou
                 # A number wider than the room beside the labels goes whole under its label.
                 yield paint(c.name, "bold")
                 yield "  " + paint(cell.text, cell.style)
+                continue
+            if room is not None and not c.fixed and limit is not None and any(
+                    width(w) > room for w in cell.text.split()):
+                # A word wider than the room beside the labels: the text goes under its label.
+                yield paint(c.name, "bold")
+                yield from ("  " + paint(t, cell.style) for t in wrap(cell.text, limit - 2))
                 continue
             lines = [cell.text] if c.fixed else wrap(cell.text, room)
             first = paint(_pad(c.name, label, False), "bold")

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # importlib.abc pulls in tempfile and random: ~3 ms at every 
     from importlib.abc import Traversable
 from .records import (
     Aggregate,
+    Corroboration,
     Entity,
     EvData,
     Event,
@@ -54,12 +55,15 @@ from .vocab import (
     OmissionReason,
     Origin,
     SalesMetric,
+    SourceKind,
     SubjectType,
     Tag,
     values,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""The version this release writes; it reads every version in SCHEMA_VERSIONS."""
+SCHEMA_VERSIONS = (1, 2)
 MAX_BYTES = 256 * 1024 * 1024
 """A data file larger than this is refused before it is read."""
 MAX_INT_DIGITS = 20
@@ -78,9 +82,9 @@ SEPARATOR = ";"
 
 # The vocabularies of vocab.py as sets of plain strings, for fast checks of raw JSON values.
 TAGS, KINDS, FLAGS, SUBJECT_TYPES, EV_METRICS, SALES_METRICS, ORIGINS, CAPACITY_UNITS, \
-    FACILITY_TYPES, ENTITY_KINDS, OMISSION_REASONS = map(values, (
+    FACILITY_TYPES, ENTITY_KINDS, OMISSION_REASONS, SOURCE_KINDS = map(values, (
         Tag, EventKind, Flag, SubjectType, EvMetric, SalesMetric, Origin, CapacityUnit,
-        FacilityType, EntityKind, OmissionReason))
+        FacilityType, EntityKind, OmissionReason, SourceKind))
 
 T = TypeVar("T")
 
@@ -91,8 +95,9 @@ PERCENTAGES = "percentages within 0-100"
 DATES = "dates valid"
 POSITIVE = "figures positive"
 QUOTED = "every record has a quote"
+SOURCED = "other sources pointed to, never quoted"
 UNIQUE = "ids unique"
-RULES = (SCHEMA, UNIQUE, TOTALS, PERCENTAGES, DATES, POSITIVE, QUOTED)
+RULES = (SCHEMA, UNIQUE, TOTALS, PERCENTAGES, DATES, POSITIVE, QUOTED, SOURCED)
 
 
 class Collected(NamedTuple):
@@ -153,6 +158,8 @@ class DataDir(NamedTuple):
     label: str
     """How errors name the directory."""
     bundled: bool
+    only: frozenset[str] | None = None
+    """--source: the sources whose records to keep (None: every source)."""
 
     def file(self, area: str) -> Traversable:
         return self.root / f"{area}.json"
@@ -468,28 +475,104 @@ def _kind(v: Any) -> str:
     return "an object"
 
 
-PROV_KEYS = ("source", "section", "quote", "qualifier", "flags", "note")
-SOURCE_KEYS = frozenset(("title", "publisher", "url", "licence", "licence_url", "seed"))
+PROV_KEYS = ("source", "section", "quote", "qualifier", "flags", "note", "locator",
+             "description", "corroboration", "evidence", "unconfirmed")
+V2_PROV_KEYS = frozenset(("locator", "description", "corroboration", "evidence", "unconfirmed"))
+"""Provenance fields new in schema_version 2."""
+SOURCE_KEYS = frozenset(("title", "publisher", "url", "licence", "licence_url", "seed", "kind",
+                         "published", "language"))
+CORROBORATION_KEYS = frozenset(("source", "value", "agrees", "locator", "description", "field"))
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+def _listed(names: Iterable[str], most: int = 6) -> str:
+    """A few names for an error message, and how many there are in all."""
+    items = list(names)
+    shown = ", ".join(items[:most])
+    return shown if len(items) <= most else f"{shown}, ... {len(items)} in all"
+
+
+class Sources(dict[str, Source]):
+    """A file's sources by id, and the schema_version of the file that lists them."""
+
+    version: int = SCHEMA_VERSION
 
 
 def _prov(f: Fields, sources: dict[str, Source]) -> Provenance:
+    """Where a record comes from: a quote of a source whose licence allows copying it (the
+    article), or a locator and a description in this project's words (any other source)."""
     src = f.text("source")
     if src not in sources:
-        raise f.fail("source", f"'{src}' is not in the file's sources ({', '.join(sources)})")
-    _checked(QUOTED)
-    try:
-        quote = f.strs("quote", nonempty=True, verbatim=True)
-    except DataError as e:
-        e.rule = QUOTED
-        raise
+        raise f.fail("source", f"'{src}' is not in the file's sources ({_listed(sources)})")
+    version = getattr(sources, "version", SCHEMA_VERSION)
+    if version < 2:
+        for key in V2_PROV_KEYS & f.obj.keys():
+            raise f.fail(key, "is new in schema_version 2: set the file's schema_version to 2")
+    quotable = sources[src].licence is not None
+    if quotable:
+        _checked(QUOTED)
+        try:
+            quote = f.strs("quote", nonempty=True, verbatim=True)
+        except DataError as e:
+            e.rule = QUOTED
+            raise
+        section: str | None = f.text("section")
+        locator, description = f.opt_text("locator"), f.opt_text("description")
+    else:
+        _checked(SOURCED)
+        if f.obj.get("quote"):
+            raise f.fail("quote", f"source '{src}' has no licence that allows copying its "
+                         "words: give locator and description (in your own words) instead",
+                         SOURCED)
+        quote, section = (), f.opt_text("section")
+        locator, description = f.text("locator"), f.text("description")
+    corroboration = _corroboration(f, src, sources)
+    evidence = f.opt_text("evidence")
+    if evidence is None and any(not c.agrees for c in corroboration):
+        raise f.fail("evidence", "missing: a source disagrees, so say which value the weight of "
+                     "evidence favours and why")
     return Provenance(
         source=src,
-        section=f.text("section"),
+        section=section,
         quote=quote,
         qualifier=f.opt_text("qualifier"),
         flags=f.strs("flags", FLAGS),
         note=f.opt_text("note"),
+        locator=locator,
+        description=description,
+        corroboration=corroboration,
+        evidence=evidence,
+        unconfirmed=f.opt_text("unconfirmed"),
     )
+
+
+def _corroboration(f: Fields, own: str, sources: dict[str, Source]
+                   ) -> tuple[Corroboration, ...]:
+    raw = f.obj.get("corroboration")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise f.fail("corroboration", f"expected a list, found {_kind(raw)}")
+    out = []
+    for i, item in enumerate(raw):
+        c = Fields(item, f.file, f"{f.record}, corroboration[{i}]", CORROBORATION_KEYS)
+        src = c.text("source")
+        if src not in sources:
+            raise c.fail("source", f"'{src}' is not in the file's sources "
+                         f"({_listed(sources)})")
+        if src == own:
+            raise c.fail("source", "is the record's own source; corroboration is another's")
+        value = c.get("value")
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise c.fail("value", f"expected text or a number, found {_kind(value)}")
+        if isinstance(value, str):
+            value = c.text("value")
+            if SEPARATOR in value:
+                raise c.fail("value", f"contains '{SEPARATOR}', which separates the items of "
+                             "--cite's corroboration list in csv and tsv")
+        out.append(Corroboration(src, value, c.flag("agrees"), c.text("locator"),
+                                 c.text("description"), c.opt_text("field")))
+    return tuple(out)
 
 
 def _list(doc: Fields, key: str) -> list[Any]:
@@ -527,26 +610,46 @@ def _label(key: str, *fields: str) -> Callable[[Any, int], str]:
     return label
 
 
-def _document(where: DataDir, area: str, keys: tuple[str, ...]) -> tuple[Fields, dict[str, Source]]:
+def _document(where: DataDir, area: str, keys: tuple[str, ...]) -> tuple[Fields, Sources]:
     name = where.name(area)
     doc = Fields(read_json(where, area), name, "top level",
                  frozenset(("schema_version", "area", "sources", "omissions", *keys)))
     version = doc.get("schema_version")
-    if type(version) is not int or version != SCHEMA_VERSION:  # not true, not 1.0
+    if type(version) is not int or version not in SCHEMA_VERSIONS:  # not true, not 1.0
         raise doc.fail("schema_version", f"is {version!r}; this version of alliance reads "
-                       f"schema_version {SCHEMA_VERSION}")
+                       f"schema_version {' or '.join(map(str, SCHEMA_VERSIONS))}")
     if doc.text("area") != area:
         raise doc.fail("area", f"says '{doc.obj['area']}', expected '{area}'")
     raw = doc.get("sources")
     if not isinstance(raw, dict) or not raw:
         raise doc.fail("sources", "expected a non-empty object of sources")
-    sources: dict[str, Source] = {}
+    sources = Sources()
+    sources.version = version
     for key, item in raw.items():
         sid = key.translate(PLAIN_SPACES)  # as every record's `source` is read
         s = Fields(item, name, f"sources.{key}", SOURCE_KEYS)
-        sources[sid] = Source(sid, s.text("title"), s.text("publisher"), s.text("url"),
-                              s.text("licence"), s.text("licence_url"), s.opt_text("seed"))
+        sources[sid] = _source(s, sid, version)
     return doc, sources
+
+
+def _source(s: Fields, sid: str, version: int) -> Source:
+    if version < 2:
+        for key in ("kind", "published", "language") & s.obj.keys():
+            raise s.fail(key, "is new in schema_version 2: set the file's schema_version to 2")
+        return Source(sid, s.text("title"), s.text("publisher"), s.text("url"),
+                      s.text("licence"), s.text("licence_url"), s.opt_text("seed"))
+    language = s.text("language")
+    if not _LANGUAGE.fullmatch(language):
+        raise s.fail("language", f"'{language}' is not a language tag such as en, fr or ja")
+    licence = s.opt_text("licence")
+    if (licence is None) != (s.obj.get("licence_url") is None):
+        raise s.fail("licence_url", "licence and licence_url go together (both, or neither)")
+    if s.obj.get("seed") is not None and licence is None:
+        raise s.fail("seed", "a seed holds a source's words: it needs the licence that allows "
+                     "copying them")
+    return Source(sid, s.text("title"), s.text("publisher"), s.text("url"), licence,
+                  s.opt_text("licence_url"), s.opt_text("seed"), s.enum("kind", SOURCE_KINDS),
+                  s.opt_date("published"), language)
 
 
 def _named(records: Iterable[Any], doc: Fields, key: str, field: str) -> set[str]:
@@ -567,7 +670,7 @@ def _omissions(doc: Fields, sources: dict[str, Source]) -> tuple[Omission, ...]:
     def omission(f: Fields) -> Omission:
         src = f.text("source")
         if src not in sources:
-            raise f.fail("source", f"'{src}' is not in the file's sources ({', '.join(sources)})")
+            raise f.fail("source", f"'{src}' is not in the file's sources ({_listed(sources)})")
         return Omission(src, f.text("section"), f.strs("quote", nonempty=True, verbatim=True),
                         f.enum("reason", OMISSION_REASONS), f.text("note"))
 
@@ -619,7 +722,7 @@ def _unique(doc: Fields, key: str, values: Iterable[str], what: str) -> None:
 
 # --- one loader per area ---------------------------------------------------------------
 
-_cache: dict[tuple[str, str, tuple[int, int] | None], Any] = {}
+_cache: dict[tuple[Any, ...], Any] = {}
 
 
 def cached(area: str, where: DataDir | None, build: Callable[[DataDir], T]) -> T:
@@ -632,6 +735,12 @@ def cached(area: str, where: DataDir | None, build: Callable[[DataDir], T]) -> T
         st = f.stat()
         stamp = (st.st_mtime_ns, st.st_size)
     key = (str(d.root), area, stamp)
+    if d.only is not None:
+        chosen = (*key, d.only)
+        if chosen not in _cache:
+            _cache[chosen] = restrict(cached(area, d._replace(only=None), build), d.only)
+        restricted: T = _cache[chosen]
+        return restricted
     if key not in _cache:
         # Parsing and validating builds many small containers and no cycles; pausing the cyclic
         # garbage collector meanwhile makes a 200,000-event timeline load ~40 % faster.
@@ -644,6 +753,36 @@ def cached(area: str, where: DataDir | None, build: Callable[[DataDir], T]) -> T
                 gc.enable()
     result: T = _cache[key]
     return result
+
+
+def restrict(records: T, only: frozenset[str]) -> T:
+    """An area's records from the sources in ``only`` (--source): every record whose source is
+    not chosen is left out, and so is what an unchosen source adds to a chosen one's record
+    (its corroboration, the end date it gives a stake). ``--source wikipedia`` is the article
+    alone, exactly.
+    """
+    sources = getattr(records, "sources", ())
+    changes: dict[str, Any] = {"sources": tuple(s for s in sources if s.id in only)}
+    for name, value in records._asdict().items():  # type: ignore[attr-defined]
+        if name == "sources" or not isinstance(value, tuple) or not value:
+            continue
+        first = value[0]
+        if hasattr(first, "prov"):
+            changes[name] = tuple(_restricted(r, only) for r in value if r.prov.source in only)
+        elif hasattr(first, "reason"):  # omissions
+            changes[name] = tuple(o for o in value if o.source in only)
+    out: T = records._replace(**changes)  # type: ignore[attr-defined]
+    return out
+
+
+def _restricted(record: Any, only: frozenset[str]) -> Any:
+    p = record.prov
+    if p.corroboration and any(c.source not in only for c in p.corroboration):
+        record = record._replace(prov=p._replace(corroboration=tuple(
+            c for c in p.corroboration if c.source in only)))
+    if getattr(record, "until_source", None) not in (None, *only):
+        record = record._replace(until=None, until_note=None, until_source=None)
+    return record
 
 
 def load_sales(where: DataDir | None = None) -> SalesData:
@@ -665,9 +804,15 @@ def build_sales(where: DataDir) -> SalesData:
             _problem(DataError(doc.file, f"merged_into '{m.merged_into}' is not a member",
                                f"members ({m.name})", "merged_into", value=m.merged_into))
 
+    def column(f: Fields, prov: Provenance) -> str | None:
+        """A figure read from the article's table names its column; one from elsewhere has
+        none."""
+        return f.text("column") if prov.quote else f.opt_text("column")
+
     def sale(f: Fields) -> Sale:
+        prov = _prov(f, sources)
         s = Sale(f.year("year"), f.text("member"), f.not_negative("units"),
-                 f.enum("metric", SALES_METRICS), f.text("column"), _prov(f, sources))
+                 f.enum("metric", SALES_METRICS), column(f, prov), prov)
         if s.member not in names:
             raise f.fail("member", f"'{s.member}' is not in members ({', '.join(sorted(names))})")
         return s
@@ -684,8 +829,7 @@ def build_sales(where: DataDir) -> SalesData:
         seen.add((s.year, s.member))
     totals = _each(doc, "totals", _label("totals", "year"),
                    ("year", "units", "column", *PROV_KEYS),
-                   lambda f: Total(f.year("year"), f.whole("units"), f.text("column"),
-                                   _prov(f, sources)))
+                   lambda f: _total(f, _prov(f, sources), column))
     totals.sort(key=lambda t: t.year)
     _unique(doc, "totals", (str(t.year) for t in totals), "total for year")
     sums: dict[int, int] = {}
@@ -714,6 +858,11 @@ def build_sales(where: DataDir) -> SalesData:
     _unique(doc, "statements", (st.id for st in statements), "statement id")
     return SalesData(tuple(sources.values()), tuple(members), tuple(totals), tuple(sales),
                      tuple(statements), _omissions(doc, sources))
+
+
+def _total(f: Fields, prov: Provenance, column: Callable[[Fields, Provenance], str | None]
+           ) -> Total:
+    return Total(f.year("year"), f.whole("units"), column(f, prov), prov)
 
 
 def load_ev(where: DataDir | None = None) -> EvData:
@@ -807,14 +956,25 @@ def build_stakes(where: DataDir) -> StakesData:
                   target=f.strs("target", names, nonempty=True), pct=f.pct("pct"),
                   voting=f.opt_flag("voting"), since=f.date("since"),
                   since_note=f.opt_text("since_note"), until=f.opt_date("until"),
-                  until_note=f.opt_text("until_note"), prov=_prov(f, sources))
+                  until_note=f.opt_text("until_note"), prov=_prov(f, sources),
+                  until_source=f.opt_text("until_source"))
         if s.until is not None and s.until.end() < s.since.end():
             raise f.fail("until", f"{s.until} is before since {s.since}")
+        if s.until_source is not None:
+            if sources.version < 2:
+                raise f.fail("until_source", "is new in schema_version 2: set the file's "
+                             "schema_version to 2")
+            if s.until_source not in sources:
+                raise f.fail("until_source", f"'{s.until_source}' is not in the file's sources "
+                             f"({_listed(sources)})")
+            if s.until is None:
+                raise f.fail("until_source", "names the source of an end date, but until is "
+                             "null")
         return s
 
     stakes = _each(doc, "stakes", _label("stakes", "id"),
                    ("id", "holder", "target", "pct", "voting", "since", "since_note", "until",
-                    "until_note", *PROV_KEYS), stake)
+                    "until_note", "until_source", *PROV_KEYS), stake)
     _unique(doc, "stakes", (s.id for s in stakes), "stake id")
     stakes.sort(key=lambda s: (s.since.end(), s.holder, s.target))
     return StakesData(tuple(sources.values()), tuple(entities), tuple(stakes),
@@ -888,9 +1048,12 @@ def _quick_prov(item: dict[str, Any], sources: dict[str, Source]) -> Provenance 
     """Provenance for a record that is plainly valid; None means "check it field by field"."""
     section, quote, flags = item.get("section"), item.get("quote"), item.get("flags", [])
     qualifier, note, src = item.get("qualifier"), item.get("note"), item.get("source")
+    if not V2_PROV_KEYS.isdisjoint(item):
+        return None
     if type(src) is str:
         src = src.translate(PLAIN_SPACES)
-    if (type(src) is str and src in sources and type(section) is str and section.strip()
+    if (type(src) is str and src in sources and sources[src].licence is not None
+            and type(section) is str and section.strip()
             and quote and _texts(quote) and _opt_text(qualifier) and _opt_text(note)
             and type(flags) is list and FLAGS.issuperset(flags)):
         return Provenance(src, section.translate(PLAIN_SPACES), tuple(quote),
@@ -1014,3 +1177,4 @@ def read_source_texts(directory: Path, sources: Iterable[Source]) -> dict[str, s
         if src.seed and (directory / src.seed).is_file():
             texts[src.id] = " ".join((directory / src.seed).read_text("utf-8", "replace").split())
     return texts
+

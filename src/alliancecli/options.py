@@ -22,13 +22,23 @@ class State:
 
     data_path: str | None = None
     """--data as given (None: $ALLIANCE_DATA or the bundled dataset)."""
+    only: frozenset[str] | None = None
+    """--source: the sources to answer from (None: all)."""
     debug: bool = False
     no_color: bool = False
     """The root's --no-color (each command has its own too)."""
 
     @classmethod
     def data_dir(cls) -> loader.DataDir:
-        return loader.resolve(cls.data_path)
+        where = loader.resolve(cls.data_path)
+        return where if cls.only is None else where._replace(only=cls.only)
+
+    @classmethod
+    def choose_sources(cls, ids: Iterable[str]) -> None:
+        """--source: every id must name a source of some file of the dataset."""
+        from .areas import choose
+
+        cls.only = choose(loader.resolve(cls.data_path), ids).only
 
 
 OUTPUT = "Output"
@@ -69,10 +79,24 @@ def _complete_formats(incomplete: str) -> list[str]:
     return complete(incomplete, ALL_FORMATS)
 
 
+def _complete_sources(incomplete: str) -> list[str]:
+    from .areas import AREAS
+    from .text import complete
+
+    try:
+        where = State.data_dir()
+        ids = sorted({s.id for a in AREAS for s in a.load(where).sources})
+    except Exception:  # completion must never fail loudly
+        return []
+    return complete(incomplete, ids)
+
+
 def _columns_for(ctx: typer.Context) -> list[str]:
     """The columns of the command being completed (with_output's ``columns``), and --cite's."""
     columns = getattr(ctx.command.callback, "alliance_columns", ())
-    return list(dict.fromkeys([c.name for c in columns] + ["source", "quote"]))
+    from .output import CITE_COLUMNS
+
+    return list(dict.fromkeys([c.name for c in columns] + [c.name for c in CITE_COLUMNS]))
 
 
 def _complete_column(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -111,11 +135,19 @@ _OUTPUT_PARAMS: list[tuple[str, Any, Any]] = [
         "--no-header", rich_help_panel=OUTPUT, help="Leave out the header row.")], False),
     ("cite", Annotated[bool, typer.Option(
         "--cite", rich_help_panel=OUTPUT,
-        help="Add source and quote columns: the exact words behind each row.")], False),
+        help="Add source, quote, locator, description, corroboration and evidence columns: "
+             "the exact words (or where a source says it) behind each row, every other "
+             "source, and which value the evidence favours.")],
+     False),
     ("excel_safe", Annotated[bool, typer.Option(
         "--excel-safe", rich_help_panel=OUTPUT,
         help="Prefix ' to text cells starting with = + - @ (spreadsheet formula guard).")],
      False),
+    ("source", Annotated[list[str] | None, typer.Option(
+        "--source", rich_help_panel=OUTPUT, show_default=False, metavar="ID",
+        autocompletion=_complete_sources,
+        help="Answer from these sources only (repeatable; see alliance sources): --source "
+             "wikipedia is the article alone.")], None),
     ("wide", Annotated[bool, typer.Option(
         "--wide", rich_help_panel=PRESENTATION,
         help="Tables: every column, not only the ones a person reads first.")], False),
@@ -184,6 +216,7 @@ def with_output(chart: bool = False, columns: Iterable[Column] = ()) -> Callable
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             got = {n: kwargs.pop(n) for n in names}
+            State.choose_sources(got["source"] or ())
             cols = got["columns"]
             fmt, given = _format(got)
             opts = Options(

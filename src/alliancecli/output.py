@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, assert_never
 
 from .dates import PartialDate
 from .errors import QueryError
+from .records import Provenance
 from .report import Column, Node, Report, Value
 from .streams import Stdout, write_all
 from .text import strip_controls
@@ -109,9 +110,8 @@ def shape(report: Report, opts: Options) -> Shaped:
     rows: list[tuple[Value, ...]] = list(report.rows)
     if opts.cite:
         prov = report.provenance or [None] * len(rows)
-        columns = (*columns, Column("source"), Column("quote", "note"))
-        rows = [(*r, p.source if p else None, p.quote_text if p else None)
-                for r, p in zip(rows, prov, strict=True)]
+        columns = (*columns, *CITE_COLUMNS)
+        rows = [(*r, *cite(p)) for r, p in zip(rows, prov, strict=True)]
     names = [c.name for c in columns]
     index = {n: i for i, n in enumerate(names)}
 
@@ -143,6 +143,29 @@ def shape(report: Report, opts: Options) -> Shaped:
         columns = tuple(columns[i] for i in picks)
         rows = [tuple(r[i] for i in picks) for r in rows]
     return Shaped(columns, rows, matched)
+
+
+CITE_COLUMNS = (
+    Column("source", "code", "The source the row comes from."),
+    Column("quote", "note", "Its exact words, for a source that may be quoted (the article)."),
+    Column("locator", "text", "Where in a source that is not quoted the figure is."),
+    Column("description", "note", "What that source says, in this project's words."),
+    Column("corroboration", "list", "Every other source on the same fact: its value, and "
+                                    "whether it agrees."),
+    Column("evidence", "note", "Where sources disagree: which value the weight of evidence "
+                               "favours, and why."),
+    Column("unconfirmed", "note", "What was looked for in other sources and not found."))
+"""The columns --cite adds."""
+
+
+def cite(p: Provenance | None) -> tuple[Value, ...]:
+    """A row's --cite cells: its source, quote or pointer, and every other source."""
+    if p is None:
+        return (None,) * len(CITE_COLUMNS)
+    others = tuple(f"{c.source}: {c.field + ' ' if c.field else ''}{c.value} "
+                   f"({'agrees' if c.agrees else 'disagrees'})" for c in p.corroboration)
+    return (p.source, p.quote_text or None, p.locator, p.description, others, p.evidence,
+            p.unconfirmed)
 
 
 def _sort_key(v: Value) -> tuple[int, Any]:
@@ -421,7 +444,7 @@ def _view(report: Report, columns: Sequence[Column], rows: Sequence[tuple[Value,
     every = list(range(len(columns)))
     if opts.columns is not None or opts.wide or report.view is None and not rows:
         return _View(every, [], [])
-    wanted = set(report.view or (c.name for c in columns)) | {"source", "quote"}
+    wanted = set(report.view or (c.name for c in columns)) | {c.name for c in CITE_COLUMNS}
     shown, hidden, empty = [], [], []
     for i, c in enumerate(columns):
         if c.name not in wanted:

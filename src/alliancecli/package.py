@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .database import PROVENANCE, SOURCES, Spec, json_array
+from .database import PROVENANCE, SOURCES, Dataset, json_array
 from .records import Source
 from .report import Column, Value
 
@@ -29,15 +29,10 @@ _DATE_DOC = " An ISO 8601 date at the precision the source gives: YYYY, YYYY-MM 
 _LIST_DOC = " A JSON array of texts."
 
 
-def _sources(specs: dict[str, Spec]) -> list[Source]:
-    return [Source(*(str(v) for v in r), seed=None)  # type: ignore[misc]
-            for r in specs[SOURCES].report.rows]
-
-
-def datasette_metadata(specs: dict[str, Spec], database: str) -> dict[str, Any]:
+def datasette_metadata(data: Dataset, database: str) -> dict[str, Any]:
     """Datasette's metadata.json for the database file named ``database`` (without .db)."""
-    sources = _sources(specs)
-    main = sources[0]
+    specs, main = data.tables, _main(data.sources)
+    others = len(data.sources) - 1
     tables: dict[str, Any] = {}
     for name, spec in specs.items():
         table: dict[str, Any] = {
@@ -56,7 +51,9 @@ def datasette_metadata(specs: dict[str, Spec], database: str) -> dict[str, Any]:
         "description": DESCRIPTION,
         "license": main.licence,
         "license_url": main.licence_url,
-        "source": ", ".join(f"{s.publisher}: {s.title}" for s in sources),
+        "source": f"{main.publisher}: {main.title}" + (
+            f", and {others} other source{'s' if others > 1 else ''} (the sources table)"
+            if others else ""),
         "source_url": main.url,
         "databases": {database: {"title": TITLE, "tables": tables}},
     }
@@ -77,8 +74,14 @@ def field(col: Column) -> dict[str, Any]:
     return out
 
 
-def datapackage(specs: dict[str, Spec]) -> dict[str, Any]:
+def _main(sources: tuple[Source, ...]) -> Source:
+    """The source whose licence the data is under: the first one quoted (the article)."""
+    return next((s for s in sources if s.licence is not None), sources[0])
+
+
+def datapackage(data: Dataset) -> dict[str, Any]:
     """A datapackage.json describing one CSV per table (``<table>.csv``)."""
+    specs = data.tables
     resources = []
     for name, spec in specs.items():
         schema: dict[str, Any] = {
@@ -100,7 +103,7 @@ def datapackage(specs: dict[str, Spec]) -> dict[str, Any]:
         "description": DESCRIPTION,
         "licenses": [LICENCE],
         "sources": [{"title": f"{s.publisher}: {s.title}", "path": s.url}
-                    for s in _sources(specs)],
+                    for s in data.sources],
         "resources": resources,
     }
 

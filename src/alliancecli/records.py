@@ -5,22 +5,43 @@ dataclass costs ~0.7 ms to define at import and ~3x more to build (measured), an
 starts and loads its records on every run.
 """
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .dates import PartialDate
 
 
 class Source(NamedTuple):
-    """A document the figures are quoted from."""
+    """A document the figures come from: quoted, if its licence allows, or pointed into."""
 
     id: str
     title: str
     publisher: str
     url: str
-    licence: str
-    licence_url: str
+    licence: str | None
+    """None for a source whose words may not be copied: its records point, never quote."""
+    licence_url: str | None
     seed: str | None
     """File name of the copy the quotes were checked against, if any."""
+    kind: str | None = None
+    """vocab.SourceKind (None in a schema_version 1 file)."""
+    published: PartialDate | None = None
+    language: str | None = None
+    """BCP 47 (``en``, ``fr``, ``ja``)."""
+
+
+class Corroboration(NamedTuple):
+    """What another source says of the same fact, and whether it agrees with the record."""
+
+    source: str
+    value: str | int | float
+    """The figure, date or wording the source gives, in its terms (``USD 5.4 billion``)."""
+    agrees: bool
+    locator: str
+    """Where on the source's page."""
+    description: str
+    """What it says, in this project's words."""
+    field: str | None = None
+    """The record's field it speaks to (``pct``, ``since``), None for the record as a whole."""
 
 
 class Provenance(NamedTuple):
@@ -28,8 +49,8 @@ class Provenance(NamedTuple):
 
     source: str
     """Key of the file's ``sources`` object."""
-    section: str
-    """The article section that states it."""
+    section: str | None
+    """The section of the source that states it (None where a locator points instead)."""
     quote: tuple[str, ...]
     """Exact text (whitespace aside) of the source; for a table cell, its header and row."""
     qualifier: str | None
@@ -37,6 +58,15 @@ class Provenance(NamedTuple):
     flags: tuple[str, ...]
     """Traps in the source that this record encodes (see vocab.Flag)."""
     note: str | None
+    locator: str | None = None
+    """Where in a source that is not quoted the figure is (``para 3``, ``table 2``)."""
+    description: str | None = None
+    """What a source that is not quoted says, in this project's words."""
+    corroboration: tuple[Corroboration, ...] = ()
+    evidence: str | None = None
+    """Where sources disagree: which value the weight of evidence favours, and why."""
+    unconfirmed: str | None = None
+    """What was looked for in other sources and not found."""
 
     @property
     def quote_text(self) -> str:
@@ -81,8 +111,9 @@ class Sale(NamedTuple):
     units: int
     metric: str
     """``sales`` (units sold) or ``production``."""
-    column: str
-    """The table column heading the value is printed under (not always its year)."""
+    column: str | None
+    """The table column heading the value is printed under (not always its year); None for a
+    figure from a source other than the article's table."""
     prov: Provenance
 
 
@@ -91,7 +122,7 @@ class Total(NamedTuple):
 
     year: int
     units: int
-    column: str
+    column: str | None
     prov: Provenance
 
 
@@ -119,11 +150,11 @@ class SalesData(NamedTuple):
     statements: tuple[Statement, ...]
     omissions: tuple[Omission, ...] = ()
 
-    def provenance(self) -> list[tuple[str, Provenance]]:
-        """Every record that carries provenance, with a label naming it."""
-        return ([(f"sales {s.member} {s.year}", s.prov) for s in self.sales]
-                + [(f"total {t.year}", t.prov) for t in self.totals]
-                + [(f"statement {s.id}", s.prov) for s in self.statements])
+    def labelled(self) -> list[tuple[str, Any]]:
+        """Every record that carries provenance (``.prov``), with a label naming it."""
+        return ([(f"sales {s.member} {s.year}", s) for s in self.sales]
+                + [(f"total {t.year}", t) for t in self.totals]
+                + [(f"statement {s.id}", s) for s in self.statements])
 
     def years(self) -> list[int]:
         return [s.year for s in self.sales]
@@ -196,8 +227,8 @@ class EvData(NamedTuple):
     makers: tuple[Maker, ...] = ()
     omissions: tuple[Omission, ...] = ()
 
-    def provenance(self) -> list[tuple[str, Provenance]]:
-        return [(f"milestone {m.date} {m.subject}", m.prov) for m in self.milestones]
+    def labelled(self) -> list[tuple[str, Any]]:
+        return [(f"milestone {m.date} {m.subject}", m) for m in self.milestones]
 
     def years(self) -> list[int]:
         return [m.date.year for m in self.milestones]
@@ -231,6 +262,9 @@ class Stake(NamedTuple):
     """None: still in force at the source's latest date."""
     until_note: str | None
     prov: Provenance
+    until_source: str | None = None
+    """The source that dates the end, where it is not the record's own (a later source ends a
+    stake the article leaves in force); None: the record's own source."""
 
 
 class StakesData(NamedTuple):
@@ -242,8 +276,8 @@ class StakesData(NamedTuple):
     """Sorted by since, then holder."""
     omissions: tuple[Omission, ...] = ()
 
-    def provenance(self) -> list[tuple[str, Provenance]]:
-        return [(f"stake {s.id}", s.prov) for s in self.stakes]
+    def labelled(self) -> list[tuple[str, Any]]:
+        return [(f"stake {s.id}", s) for s in self.stakes]
 
     def years(self) -> list[int]:
         return [x.since.year for x in self.stakes] + [x.until.year for x in self.stakes if x.until]
@@ -279,8 +313,8 @@ class TimelineData(NamedTuple):
     """Other names of the companies in ``members`` ("Mitsubishi Motors")."""
     omissions: tuple[Omission, ...] = ()
 
-    def provenance(self) -> list[tuple[str, Provenance]]:
-        return [(f"event {e.date or 'undated'} {e.event[:40]}", e.prov) for e in self.events]
+    def labelled(self) -> list[tuple[str, Any]]:
+        return [(f"event {e.date or 'undated'} {e.event[:40]}", e) for e in self.events]
 
     def years(self) -> list[int]:
         return [e.date.year for e in self.events if e.date is not None]
@@ -348,9 +382,9 @@ class PlantsData(NamedTuple):
     aggregates: tuple[Aggregate, ...]
     omissions: tuple[Omission, ...] = ()
 
-    def provenance(self) -> list[tuple[str, Provenance]]:
-        return ([(f"plant {p.id}", p.prov) for p in self.plants]
-                + [(f"aggregate {a.id}", a.prov) for a in self.aggregates])
+    def labelled(self) -> list[tuple[str, Any]]:
+        return ([(f"plant {p.id}", p) for p in self.plants]
+                + [(f"aggregate {a.id}", a) for a in self.aggregates])
 
     def years(self) -> list[int]:
         return [p.opened.year for p in self.plants if p.opened]

@@ -119,6 +119,19 @@ class Flag(enum.StrEnum):
     anachronism = "anachronism"
 
 
+class SourceKind(enum.StrEnum):
+    """What kind of document a source is: a reader weighs a press release and a blog apart."""
+
+    encyclopedia = "encyclopedia"
+    press_release = "press_release"
+    regulator_filing = "regulator_filing"
+    news_agency = "news_agency"
+    newspaper = "newspaper"
+    trade_press = "trade_press"
+    blog = "blog"
+    other = "other"
+
+
 class OmissionReason(enum.StrEnum):
     """Why a statement of the source is left out of the records on purpose."""
 
@@ -130,7 +143,7 @@ class OmissionReason(enum.StrEnum):
 
 VOCABULARIES: tuple[type[enum.StrEnum], ...] = (
     Tag, EventKind, SubjectType, EvMetric, SalesMetric, Origin, CapacityUnit, FacilityType,
-    EntityKind, Flag, OmissionReason)
+    EntityKind, Flag, SourceKind, OmissionReason)
 
 
 def values(vocabulary: Iterable[enum.StrEnum]) -> frozenset[str]:

@@ -15,7 +15,7 @@ from ..output import Options, emit
 from ..report import Column, Value
 
 if TYPE_CHECKING:
-    from ..database import Spec
+    from ..database import Dataset, Spec
     from ..output import FormatKind
 
 
@@ -102,11 +102,12 @@ def export(
                          + (f", not {' and '.join(given)}" if given else ""))
     target = given[0]
     _refuse_shaping(target, opts, metadata is not None)
-    specs = database.dataset(State.data_dir()).tables  # load and check all before writing
+    data = database.dataset(State.data_dir())  # load and check everything before writing
+    specs = data.tables
     if sqlite is not None:
-        _write_sqlite(sqlite, metadata, specs, force)
+        _write_sqlite(sqlite, metadata, data, force)
     elif datapackage is not None:
-        _write_datapackage(datapackage, specs, force)
+        _write_datapackage(datapackage, data, force)
     else:
         assert directory is not None
         _write_dir(directory, specs, force, opts)
@@ -152,8 +153,7 @@ def _refuse_shaping(target: str, opts: Options, metadata: bool) -> None:
             raise QueryError(f"{target} writes {writes}; {name} applies to export --dir")
 
 
-def _write_sqlite(file: str, metadata: str | None, specs: dict[str, Spec],
-                  force: bool) -> None:
+def _write_sqlite(file: str, metadata: str | None, data: Dataset, force: bool) -> None:
     import os
     import sqlite3
 
@@ -168,11 +168,11 @@ def _write_sqlite(file: str, metadata: str | None, specs: dict[str, Spec],
 
     def build(path: Path) -> None:
         with contextlib.closing(sqlite3.connect(path)) as target:
-            database.fill(target, specs)
+            database.fill(target, data.tables)
 
     writes: dict[Path, Callable[[Path], None]] = {db: build}
     if meta is not None:
-        text = package.dumps(package.datasette_metadata(specs, db.stem))
+        text = package.dumps(package.datasette_metadata(data, db.stem))
         writes[meta] = lambda path: _write_text(path, text)
     try:
         replace_paths(writes, force)
@@ -182,15 +182,15 @@ def _write_sqlite(file: str, metadata: str | None, specs: dict[str, Spec],
                            f"{what}; nothing was changed") from None
 
 
-def _write_datapackage(directory: str, specs: dict[str, Spec], force: bool) -> None:
+def _write_datapackage(directory: str, data: Dataset, force: bool) -> None:
     from .. import package
     from ..output import FormatKind
 
     writers = {f"{name}.csv": _writer(
         FormatKind.CSV, spec.report.columns,
         [tuple(package.package_value(v) for v in r) for r in spec.report.rows], True, False)
-        for name, spec in specs.items()}
-    text = package.dumps(package.datapackage(specs)).encode()
+        for name, spec in data.tables.items()}
+    text = package.dumps(package.datapackage(data)).encode()
     writers["datapackage.json"] = lambda stream: _write_bytes(stream, text)
     _replace_in(directory, "--datapackage", writers, force)
 

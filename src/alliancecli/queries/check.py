@@ -32,8 +32,12 @@ LOADER_CHECKS: dict[str, str] = {
     loader.PERCENTAGES: "every stated size is a percentage from 0 to 100",
     loader.DATES: "every date is YYYY, YYYY-MM or YYYY-MM-DD, exists, and lies in 1850-2100",
     loader.POSITIVE: "units, capacities and investments are above zero (sales at least zero)",
-    loader.QUOTED: "every record carries its source, section and exact quote",
+    loader.QUOTED: "every record from a quotable source carries its section and exact quote",
+    loader.SOURCED: "every record from another source has a locator and a description in our "
+                    "words, and no quote",
 }
+LOOKED_UP = {"sales": "sales figures", "stakes": "stakes", "plants": "plants"}
+"""The records every one of which other sources should have been searched for."""
 
 
 class Problem(NamedTuple):
@@ -85,6 +89,9 @@ def check(collected: Mapping[str, loader.Collected],
     findings.extend(_quotes(loaded, files, texts))
     findings.extend(_coverage(loaded, texts, any(c.problems for c in collected.values())))
     findings.extend(_conflicts(loaded, files))
+    findings.extend(_disagreements(loaded, files))
+    findings.extend(_looked_up(loaded, files))
+    findings.extend(_same_sources(loaded, files))
     rows: list[tuple[Value, ...]] = []
     failures: list[str] = []
     for f in findings:
@@ -100,8 +107,8 @@ def check(collected: Mapping[str, loader.Collected],
                                 f"{'field ' + repr(p.field) + ': ' if p.field else ''}{p.detail}")
     notes = []
     if any(f.status == "warn" for f in findings):
-        notes.append("warn rows are conflicts in the source itself, kept and flagged; they are "
-                     "not failures.")
+        notes.append("warn rows are conflicts in a source, or between sources, kept and "
+                     "flagged; they are not failures.")
     failed = sum(1 for f in findings if f.status == "fail")
     if failed:
         notes.insert(0, f"{len(failures)} problem(s) in {failed} check(s); each is a row above.")
@@ -137,13 +144,20 @@ def _statements(loaded: Mapping[str, Any], files: Mapping[str, str]) -> list[Fin
     """The prose's figures (10,608,366 units, +6.5 %) against the table they summarise."""
     if "sales" not in loaded:
         return []
+    from .sales import missing
+
     s = loaded["sales"]
     by_year: dict[int, int] = {}
     for r in s.sales:
         by_year[r.year] = by_year.get(r.year, 0) + r.units
-    checked, problems = 0, []
+    checked, partial = 0, 0
+    problems: list[Problem] = []
+    others: list[Problem] = []
     for st in s.statements:
         if st.kind != "event" or st.subject != "Alliance" or st.year not in by_year:
+            continue
+        if missing(s, st.year) or (st.metric == "yoy_pct" and missing(s, st.year - 1)):
+            partial += 1  # the members' sum is not the Alliance's total: nothing to compare
             continue
         if st.metric == "units":
             computed: float | None = by_year[st.year]
@@ -156,15 +170,23 @@ def _statements(loaded: Mapping[str, Any], files: Mapping[str, str]) -> list[Fin
             continue
         checked += 1
         if not ok:
-            problems.append(Problem(files["sales"], f"statements ({st.id})", "value", st.value,
-                                    f"the prose says {number(st.value)}; the table gives "
-                                    f"{'nothing' if computed is None else number(computed)}"))
+            found = Problem(files["sales"], f"statements ({st.id})", "value", st.value,
+                            f"{st.prov.source} says {number(st.value)}; the members' records "
+                            f"give {'nothing' if computed is None else number(computed)}")
+            # The article against its own table is a failure; another source's total against
+            # figures of other sources is a disagreement between sources.
+            (problems if st.prov.quote else others).append(found)
     name = "statements agree with the table"
+    skipped = (f"; {partial} not compared, for a year whose members are not all reported"
+               if partial else "")
     if problems:
         return [Finding(name, "fail", len(problems), "a figure of the prose that the table "
                         "contradicts", problems)]
-    return [Finding(name, "pass", checked, "each figure the prose states for the Alliance "
-                    "equals the table's, to the digits it gives")]
+    if others:
+        return [Finding(name, "warn", len(others), "another source's Alliance figure differs "
+                        f"from the sum of the members' records{skipped}", others)]
+    return [Finding(name, "pass", checked, "each figure stated for the Alliance equals the "
+                    f"members' records, to the digits it gives{skipped}")]
 
 
 def _agrees(computed: float, stated: float, significant: int) -> bool:
@@ -250,8 +272,14 @@ def _parts_and_wholes(loaded: Mapping[str, Any], files: Mapping[str, str]) -> li
 def _labelled(loaded: Mapping[str, Any],
               files: Mapping[str, str]) -> list[tuple[str, str, str, Provenance]]:
     """(area, file, label, provenance) of every record, in registry order."""
-    return [(a.name, files[a.name], label, p) for a in AREAS if a.name in loaded
-            for label, p in loaded[a.name].provenance()]
+    return [(area, file, label, r.prov) for area, file, label, r in _records(loaded, files)]
+
+
+def _records(loaded: Mapping[str, Any],
+             files: Mapping[str, str]) -> list[tuple[str, str, str, Any]]:
+    """(area, file, label, record) of every record with provenance, in registry order."""
+    return [(a.name, files[a.name], label, r) for a in AREAS if a.name in loaded
+            for label, r in loaded[a.name].labelled()]
 
 
 def _quotes(loaded: Mapping[str, Any], files: Mapping[str, str],
@@ -319,3 +347,87 @@ def _conflicts(loaded: Mapping[str, Any], files: Mapping[str, str]) -> list[Find
                                f"{label}: {p.note or 'see the record'}"))
     return out
 
+
+
+def _value(record: Any, field: str | None) -> str:
+    """The record's own value for a field, as text (what a disagreement is set against)."""
+    v = getattr(record, field, None) if field else None
+    if v is None:
+        return "its quote" if record.prov.quote else "its description"
+    if isinstance(v, tuple):
+        return " + ".join(map(str, v))
+    iso = getattr(v, "iso", None)
+    return iso if isinstance(iso, str) else number(v) if isinstance(v, int | float) else str(v)
+
+
+def _disagreements(loaded: Mapping[str, Any], files: Mapping[str, str]) -> list[Finding]:
+    """Every other source that contradicts a record: a warning with both values."""
+    name = "sources agree"
+    problems, checked = [], 0
+    for _, file, label, record in _records(loaded, files):
+        p = record.prov
+        for c in p.corroboration:
+            checked += 1
+            if not c.agrees:
+                problems.append(Problem(
+                    file, label, c.field, c.value,
+                    f"{p.source}: {_value(record, c.field)}; {c.source}: {c.value} "
+                    f"({c.locator})"))
+    if problems:
+        return [Finding(name, "warn", len(problems), f"{len(problems)} of {checked} other "
+                        "sources' values disagree with the record's; the record keeps its own "
+                        "source's value, and --cite shows the weight of evidence", problems)]
+    return [Finding(name, "pass", checked, "every other source's value agrees with its record")]
+
+
+def _looked_up(loaded: Mapping[str, Any], files: Mapping[str, str]) -> list[Finding]:
+    """Every sales figure, stake and plant has been looked up in other sources: it lists what
+    they say, or what was searched and not found."""
+    out = []
+    for area, what in LOOKED_UP.items():
+        if area not in loaded:
+            continue
+        records = [(file, label, r) for a, file, label, r in _records(loaded, files)
+                   if a == area and not label.startswith("statement")]
+        missing = [Problem(file, label, "corroboration", None, "no other source listed, and "
+                           "no 'unconfirmed' note on what was searched")
+                   for file, label, r in records
+                   if not r.prov.corroboration and r.prov.unconfirmed is None]
+        name = f"{area}: {what} looked up in other sources"
+        if missing:
+            out.append(Finding(name, "warn", len(missing), f"{len(missing)} of {len(records)} "
+                               "not looked up yet", missing))
+        else:
+            out.append(Finding(name, "pass", len(records), "each lists other sources, or says "
+                               "what was searched and not found"))
+    return out
+
+
+def _same_sources(loaded: Mapping[str, Any], files: Mapping[str, str]) -> list[Finding]:
+    """A source id names one source: every file that lists it describes it the same way."""
+    seen: dict[str, tuple[str, Any]] = {}
+    problems = []
+    for a in AREAS:
+        if a.name not in loaded:
+            continue
+        for s in loaded[a.name].sources:
+            first = seen.setdefault(s.id, (a.name, s))
+            if first[1] != s:
+                fields = [f for f in s._fields if getattr(s, f) != getattr(first[1], f)]
+                problems.append(Problem(files[a.name], f"sources.{s.id}", fields[0],
+                                        getattr(s, fields[0]), f"differs from {first[0]}.json"))
+    name = "sources described once"
+    if problems:
+        return [Finding(name, "fail", len(problems), "a source id describes different sources "
+                        "in different files", problems)]
+    by_url: dict[str, list[str]] = {}
+    for sid, (_, s) in seen.items():
+        by_url.setdefault(s.url, []).append(sid)
+    twice = [Problem(None, f"sources.{ids[1]}", "url", url, f"the same page as "
+                     f"{', '.join(ids[:1] + ids[2:])}: one page is one source")
+             for url, ids in by_url.items() if len(ids) > 1]
+    if twice:
+        return [Finding(name, "warn", len(twice), "a page listed under two ids (it counts "
+                        "twice as a source)", twice)]
+    return [Finding(name, "pass", len(seen), "each source id describes the same source in "
+                    "every file, and each page has one id")]

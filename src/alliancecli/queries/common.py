@@ -10,8 +10,14 @@ from ..records import Source
 
 def caption(sources: Iterable[Source], period: str) -> str:
     """Name the source(s) and the period the figures cover; never an invented revision date."""
-    names = "; ".join(f"{s.publisher}, \u201c{s.title}\u201d ({s.licence})" for s in sources)
-    return f"Source: {names}. Figures cover {period}."
+    listed = list(sources)
+    quoted = [s for s in listed if s.licence is not None]
+    names = "; ".join(f"{s.publisher}, \u201c{s.title}\u201d ({s.licence})" for s in quoted)
+    others = len(listed) - len(quoted)
+    if others:
+        more = f"{others} other source{'s' if others > 1 else ''} (--cite names each row's)"
+        names = f"{names}, and {more}" if names else more
+    return f"Source{'s' if len(listed) > 1 else ''}: {names}. Figures cover {period}."
 
 
 def span(years: Iterable[int]) -> str:

@@ -25,6 +25,22 @@ def _by_year(records: SalesData) -> dict[int, dict[str, int]]:
     return out
 
 
+def expected(records: SalesData, year: int) -> set[str]:
+    """The members a complete year reports: each one from its first reported year on, until
+    its figures are merged into another's."""
+    first: dict[str, int] = {}
+    for s in records.sales:
+        first[s.member] = min(first.get(s.member, s.year), s.year)
+    return {m.name for m in records.members if m.name in first and first[m.name] <= year
+            and not (m.merged_into and m.merged_from is not None and m.merged_from <= year)}
+
+
+def missing(records: SalesData, year: int) -> list[str]:
+    """The members a year lacks: its sum of members is then not the Alliance's total."""
+    reported = {s.member for s in records.sales if s.year == year}
+    return sorted(expected(records, year) - reported)
+
+
 def _member_notes(records: SalesData, years: range, members: Sequence[str] | None) -> list[str]:
     """Say why a chosen member has no row in a chosen year."""
     reported = {(s.year, s.member) for s in records.sales}
@@ -32,9 +48,15 @@ def _member_notes(records: SalesData, years: range, members: Sequence[str] | Non
     for m in records.members:
         if members and m.name not in members:
             continue
-        missing = [y for y in years if (y, m.name) not in reported]
-        if missing and m.note:
-            notes.append(f"{m.name}: no figure for {span(missing)}. {m.note}")
+        gaps = [y for y in years if (y, m.name) not in reported]
+        before = [y for y in gaps if m.name not in expected(records, y)]
+        after = [y for y in gaps if m.name in expected(records, y)]
+        if before and m.note:
+            notes.append(f"{m.name}: no figure for {span(before)}. {m.note}")
+        if after:
+            notes.append(f"{m.name}: no source gives its calendar-year figure for "
+                         f"{span(after)}, so those years' sums are of the members reported, "
+                         "not the Alliance's total.")
     return notes
 
 
@@ -69,12 +91,15 @@ def _lfl(records: SalesData, year: int, table: dict[int, dict[str, int]],
 MEMBER_COLUMNS = (
     Column("year", "year", "The calendar year the figure is for."),
     Column("member", "text", "The Alliance member (Renault, Nissan, Mitsubishi, AvtoVAZ)."),
-    Column("units", "int", "Vehicles sold that year, as the article's sales table prints it."),
+    Column("units", "int", "Vehicles sold that year, as the source states it (for 2011-2018 "
+           "the article's sales table)."),
     Column("share_pct", "pct", "The member's share of that year's Alliance total, in per cent "
            "(computed)."),
     Column("yoy_units", "delta", "Change in units on the member's previous year (computed)."),
     Column("yoy_pct", "growth_pct", "Change on the member's previous year, in per cent "
-           "(computed)."))
+           "(computed)."),
+    Column("qualifier", "text", "The source's hedge on units ('about' for a figure it "
+           "rounds); empty for an exact figure."))
 
 
 def by_member(records: SalesData, year: int | None = None, start: int | None = None,
@@ -91,7 +116,8 @@ def by_member(records: SalesData, year: int | None = None, start: int | None = N
         whole = sum(table[s.year].values())
         before = table.get(s.year - 1, {}).get(s.member)
         rows.append((s.year, s.member, s.units, share_pct(s.units, whole),
-                     None if before is None else s.units - before, growth_pct(before, s.units)))
+                     None if before is None else s.units - before, growth_pct(before, s.units),
+                     s.prov.qualifier))
         prov.append(s.prov)
     notes = _member_notes(records, range(lo, hi + 1), chosen)
     for m in records.members:
@@ -110,7 +136,7 @@ def by_member(records: SalesData, year: int | None = None, start: int | None = N
         before_total = sum(table[lo - 1].values()) if lo - 1 in table else None
         footer = ("Total", "", total, 100.0 if total else None,
                   None if before_total is None else total - before_total,
-                  growth_pct(before_total, total))
+                  growth_pct(before_total, total), None)
     return Report(
         title=f"Alliance sales by member, {span(range(lo, hi + 1))}",
         columns=MEMBER_COLUMNS, rows=rows, provenance=prov, notes=notes, footer=footer,
@@ -132,7 +158,9 @@ YEAR_COLUMNS = (
     Column("yoy_pct", "growth_pct", "Reported growth on the previous year, in per cent "
            "(computed)."),
     Column("lfl_pct", "growth_pct", "Like-for-like growth over the same members in both years, "
-           "in per cent (computed)."))
+           "in per cent (computed)."),
+    Column("complete", "bool", "Whether every member then in the Alliance is reported that "
+           "year: false means units is a partial sum, not the Alliance's total."))
 
 
 def _scope(records: SalesData, year: int | None, start: int | None, end: int | None,
@@ -184,7 +212,8 @@ def by_year(records: SalesData, year: int | None = None, start: int | None = Non
             continue
         before = yearly.get(y - 1)
         rows.append((y, cur, None if before is None else cur - before,
-                     growth_pct(before, cur), lfl[y]))
+                     growth_pct(before, cur), lfl[y],
+                     not missing(records, y) if not chosen else None))
         prov.append(totals[y].prov if y in totals and not chosen else None)
     return Report(
         title=f"{_whose(chosen)} sales by year, {span(range(lo, hi + 1))}",
@@ -219,6 +248,11 @@ def summary(records: SalesData, year: int | None = None, start: int | None = Non
                      peak, yearly[peak]))
         notes.insert(0, "CAGR compares the reported totals of the first and last year; the "
                         "perimeter changes listed below make it differ from like-for-like growth.")
+        partial = [y for y in (y0, y1, peak) if not chosen and missing(records, y)]
+        if partial:
+            notes.insert(1, f"{span(partial)}: not every member is reported, so CAGR and the "
+                            "peak compare partial sums (see alliance sales --by year, column "
+                            "complete).")
     return Report(
         title=f"{_whose(chosen)} sales summary, {span(range(lo, hi + 1))}",
         columns=SUMMARY_COLUMNS, rows=rows, notes=notes if len(notes) > 1 else [],

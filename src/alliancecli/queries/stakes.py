@@ -25,10 +25,17 @@ SEARCHED = ("holder", "target", "note")
 VIEW = tuple(c.name for c in COLUMNS if c.name != "id")
 
 
+def today() -> PartialDate:
+    import datetime
+
+    d = datetime.date.today()
+    return PartialDate(d.year, d.month, d.day)
+
+
 def parse_as_of(records: StakesData, text: str | None) -> PartialDate | None:
-    """Check --as-of: any date from the first stake on; None means the latest state."""
+    """Check --as-of: any date from the first stake on; None means today."""
     if text is None:
-        return None
+        return today()
     try:
         when = PartialDate.parse(text.strip())
     except ValueError as e:
@@ -76,15 +83,21 @@ def stakes(records: StakesData, as_of: str | None = None, holder: Sequence[str] 
               and (history or in_force(s, when))]
     years = [y for s in records.stakes for y in (s.since.year, s.until.year if s.until else 0)
              if y]
-    at = "the latest state" if when is None else f"the end of {when.iso}"
+    at = "today" if as_of is None else f"the end of {when.iso}" if when else "the latest state"
     if history:
         title = "Alliance stakes: every change"
     else:
-        title = f"Alliance stakes in force at {at}"
+        title = f"Alliance stakes in force {at}" if as_of is None else \
+            f"Alliance stakes in force at {at}"
     notes = []
     if any(s.prov.flags and "conflict" in s.prov.flags for s in chosen):
         notes.append("A flagged conflict: the source states one of these stakes with two "
                      "different figures; the note on the row gives both.")
+    open_ended = [s for s in chosen if s.until is None and s.prov.unconfirmed]
+    if not history and open_ended:
+        notes.append(f"{len(open_ended)} of these stakes have no recorded end; what the "
+                     "sources looked up could not confirm about them is in --cite's "
+                     "unconfirmed column.")
     if not history and as_of is not None and when is not None and len(when.iso) < 10:
         notes.append(f"--as-of {when.iso} means the state at {when.end().isoformat()}; a change "
                      "the source dates only by year or month counts as done by the end of it.")
