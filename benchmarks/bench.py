@@ -332,7 +332,8 @@ def make_data_dir(root: Path, n: int, seed: int = 5) -> Path:
         src = bundled / f"{area}.json"
         if src.is_file():
             (d / f"{area}.json").write_bytes(src.read_bytes())
-    sources = json.loads((bundled / "sales.json").read_text(encoding="utf-8"))["sources"]
+    doc = json.loads((bundled / "timeline.json").read_text(encoding="utf-8"))
+    version, sources = doc["schema_version"], {"wikipedia": doc["sources"]["wikipedia"]}
     rng = random.Random(seed)
     events = [
         {
@@ -353,7 +354,7 @@ def make_data_dir(root: Path, n: int, seed: int = 5) -> Path:
         for i in range(n)
     ]
     rng.shuffle(events)
-    doc = {"schema_version": 1, "area": "timeline", "sources": sources, "events": events}
+    doc = {"schema_version": version, "area": "timeline", "sources": sources, "events": events}
     with open(d / "timeline.json", "w", encoding="utf-8") as f:
         json.dump(doc, f, ensure_ascii=False, indent=2)
         f.write("\n")
