@@ -94,3 +94,14 @@ def test_quick_check_takes_the_plainly_valid_bundled_events() -> None:
     assert quick == [loader._event(e, i, "timeline.json", SOURCES) for i, e in enumerate(plain)]
     fuller = [e for e in doc["events"] if not loader.V2_PROV_KEYS.isdisjoint(e)]
     assert fuller and all(loader._quick_event(e, SOURCES, {}) is None for e in fuller)
+
+
+def test_made_keys_are_whole_words_unique_and_the_last_field() -> None:
+    assert Event._fields[-1] == "id"  # the loader sets it as Event(*e[:-1], key)
+    got = loader.keys(["2016-10 Nissan Leaf sales", "2016-10 Nissan Leaf sales",
+                       "2019 Renault–Nissan Société générale élue", "",
+                       "1999 " + "x" * 50 + " more", "2010 a b c d e f g h i j k l m n o p q"])
+    assert got == ["2016-10-nissan-leaf-sales", "2016-10-nissan-leaf-sales-2",
+                   "2019-renault-nissan-societe-generale", "record", "1999",
+                   "2010-a-b-c-d-e-f-g-h-i-j-k-l-m-n-o-p"]
+    assert all(len(k) <= loader.KEY_LENGTH for k in got)

@@ -77,6 +77,12 @@ PLAIN_SPACES = str.maketrans(dict.fromkeys(
     " "))
 """No-break, thin and other odd spaces, read as a plain space in every text but a quote, so
 that `LIKE '%1 million%'`, --search, csvkit and spreadsheets find what people type."""
+
+
+def plain_spaces(text: str) -> str:
+    """``text`` with PLAIN_SPACES read as spaces (ASCII, which has none of them, as it is: a
+    str knows whether it is ASCII without a scan)."""
+    return text if text.isascii() else text.translate(PLAIN_SPACES)
 SEPARATOR = ";"
 """Joins list items in csv, tsv and tables, so no item of a list field may contain it."""
 
@@ -338,7 +344,7 @@ class Fields:
         v = self.get(key)
         if not isinstance(v, str) or not v.strip():
             raise self.fail(key, f"expected non-empty text, found {_kind(v)}")
-        return v.translate(PLAIN_SPACES)
+        return plain_spaces(v)
 
     def opt_text(self, key: str) -> str | None:
         v = self.obj.get(key)
@@ -398,7 +404,7 @@ class Fields:
             raise self.fail(key, f"expected a list of non-empty texts, found {_kind(v)}")
         if nonempty and not v:
             raise self.fail(key, "must not be empty")
-        items = tuple(v) if verbatim else tuple(s.translate(PLAIN_SPACES) for s in v)
+        items = tuple(v) if verbatim else tuple(plain_spaces(s) for s in v)
         if allowed is not None:
             for s in items:
                 if s not in allowed:
@@ -626,7 +632,7 @@ def _document(where: DataDir, area: str, keys: tuple[str, ...]) -> tuple[Fields,
     sources = Sources()
     sources.version = version
     for key, item in raw.items():
-        sid = key.translate(PLAIN_SPACES)  # as every record's `source` is read
+        sid = plain_spaces(key)  # as every record's `source` is read
         s = Fields(item, name, f"sources.{key}", SOURCE_KEYS)
         sources[sid] = _source(s, sid, version)
     return doc, sources
@@ -680,6 +686,7 @@ def _omissions(doc: Fields, sources: dict[str, Source]) -> tuple[Omission, ...]:
 
 KEY_LENGTH = 36
 """Characters a made key keeps (whole words): short enough for a 40-column screen."""
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 def keys(texts: Iterable[str]) -> list[str]:
@@ -694,14 +701,21 @@ def keys(texts: Iterable[str]) -> list[str]:
     for text in texts:
         # Accents go (é is e), every other character outside a-z0-9 separates words
         # (Daimler–Chrysler is daimler-chrysler).
-        plain = "".join(c for c in unicodedata.normalize("NFKD", text.casefold())
-                        if not unicodedata.combining(c))
-        key = ""
-        for word in re.findall(r"[a-z0-9]+", plain):
-            if key and len(key) + 1 + len(word) > KEY_LENGTH:
-                break
-            key = f"{key}-{word}" if key else word
-        key = key or "record"
+        plain = text.casefold()
+        if not plain.isascii():  # ASCII is its own NFKD form, with nothing to drop
+            plain = "".join(c for c in unicodedata.normalize("NFKD", plain)
+                            if not unicodedata.combining(c))
+        words = _WORD.findall(plain)
+        if words:
+            size, n = len(words[0]), 1
+            for word in words[1:]:
+                size += 1 + len(word)
+                if size > KEY_LENGTH:
+                    break
+                n += 1
+            key = "-".join(words[:n])
+        else:
+            key = "record"
         candidate, n = key, 1
         while candidate in seen:
             n += 1
@@ -1012,8 +1026,9 @@ def build_timeline(where: DataDir) -> TimelineData:
         events = _each(doc, "events", _label("events", "date"), EVENT_KEYS,
                        lambda f: _event_from(f, sources))
     events.sort(key=_by_date)
-    events = [e._replace(id=k) for e, k in zip(events, keys(
-        f"{e.date.iso if e.date else 'undated'} {' '.join(e.event.split()[:6])}"
+    # Event(*e[:-1], k) is e._replace(id=k) (id is the last field) at half the cost.
+    events = [Event(*e[:-1], k) for e, k in zip(events, keys(
+        f"{e.date.iso if e.date else 'undated'} {' '.join(e.event.split(None, 6)[:6])}"
         for e in events), strict=True)]
     return TimelineData(tuple(sources.values()), tuple(events), aliases,
                         _omissions(doc, sources))
@@ -1051,14 +1066,17 @@ def _quick_prov(item: dict[str, Any], sources: dict[str, Source]) -> Provenance 
     if not V2_PROV_KEYS.isdisjoint(item):
         return None
     if type(src) is str:
-        src = src.translate(PLAIN_SPACES)
+        src = src if src.isascii() else plain_spaces(src)
     if (type(src) is str and src in sources and sources[src].licence is not None
             and type(section) is str and section.strip()
             and quote and _texts(quote) and _opt_text(qualifier) and _opt_text(note)
             and type(flags) is list and FLAGS.issuperset(flags)):
-        return Provenance(src, section.translate(PLAIN_SPACES), tuple(quote),
-                          qualifier if qualifier is None else qualifier.translate(PLAIN_SPACES),
-                          tuple(flags), note if note is None else note.translate(PLAIN_SPACES))
+        # (x.isascii() first: an ASCII text has no odd spaces, and a str knows it is ASCII)
+        return Provenance(src, section if section.isascii() else plain_spaces(section),
+                          tuple(quote),
+                          qualifier if qualifier is None or qualifier.isascii() else
+                          plain_spaces(qualifier), tuple(flags),
+                          note if note is None or note.isascii() else plain_spaces(note))
     return None
 
 
@@ -1072,7 +1090,7 @@ def _quick_event(item: Any, sources: dict[str, Source],
         members, note, raw = item.get("members", []), item.get("date_note"), item.get("date")
         if not (type(text) is str and text.strip() and type(tags) is list and tags
                 and TAGS.issuperset(tags) and kind in KINDS and _texts(members)
-                and not any(SEPARATOR in m for m in members)
+                and SEPARATOR not in "".join(members)
                 and _opt_text(note) and (type(raw) is str or (raw is None and note))):
             return None
         date = None
@@ -1085,9 +1103,10 @@ def _quick_event(item: Any, sources: dict[str, Source],
         prov = _quick_prov(item, sources)
         if prov is None:
             return None
-        return Event(date, note if note is None else note.translate(PLAIN_SPACES),
-                     text.translate(PLAIN_SPACES), tuple(tags), kind,
-                     tuple(m.translate(PLAIN_SPACES) for m in members), prov)
+        return Event(date, note if note is None or note.isascii() else plain_spaces(note),
+                     text if text.isascii() else plain_spaces(text), tuple(tags), kind,
+                     tuple(members) if "".join(members).isascii() else
+                     tuple(plain_spaces(m) for m in members), prov)
     except (KeyError, TypeError, ValueError):
         return None
 

@@ -343,13 +343,21 @@ _MISSING = _Missing()
 def _csv_cells(rows: Iterable[tuple[Value, ...]],
                columns: Sequence[Column]) -> Iterator[list[Any]]:
     """Rows for csv: dates, lists and booleans as their text, None as an empty cell."""
-    text = [i for i, c in enumerate(columns) if c.kind in ("date", "list", "bool")]
+    text = [(i, _CSV_TEXT[c.kind]) for i, c in enumerate(columns) if c.kind in _CSV_TEXT]
     for r in rows:
         cells: list[Any] = [_MISSING if v is None else v for v in r]
-        for i in text:
-            if r[i] is not None:
-                cells[i] = plain(r[i])
+        for i, as_text in text:
+            v = r[i]
+            if v is not None:
+                cells[i] = as_text(v) if type(v) is not str else v
         yield cells
+
+
+_CSV_TEXT: dict[str, Callable[[Any], str]] = {
+    "date": lambda v: v.iso if type(v) is PartialDate else plain(v),
+    "list": lambda v: ";".join(v) if type(v) is tuple else plain(v), "bool": plain}
+"""What plain() gives for the kinds of cell csv would not write as text by itself, without
+asking each value its type (a large timeline has a date and two lists in every row)."""
 
 _JSON_VALUE: dict[str, Callable[[Any], Any]] = {"date": lambda v: None if v is None else v.iso}
 

@@ -17,7 +17,7 @@ import sys
 from .errors import ReaderGone
 
 CHUNK = 1 << 16
-"""Bytes gathered before one write: few system calls, and output starts at once."""
+"""Characters gathered before one write: few system calls, and output starts at once."""
 
 
 def write_all(data: bytes) -> None:
@@ -56,20 +56,20 @@ class Stdout:
     def __init__(self, encoding: str = "utf-8", errors: str = "strict") -> None:
         self.encoding = encoding
         self.errors = errors
-        self._parts: list[bytes] = []
+        self._parts: list[str] = []
         self._size = 0
 
     def write(self, text: str) -> int:
-        data = text.encode(self.encoding, self.errors)
-        self._parts.append(data)
-        self._size += len(data)
+        # Gathered as text and encoded once per chunk: csv writes a row at a time.
+        self._parts.append(text)
+        self._size += len(text)
         if self._size >= CHUNK:
             self.flush()
         return len(text)
 
     def flush(self) -> None:
         if self._parts:
-            data = b"".join(self._parts)
+            data = "".join(self._parts).encode(self.encoding, self.errors)
             self._parts.clear()
             self._size = 0
             write_all(data)
