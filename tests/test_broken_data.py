@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from conftest import BIN, Result, clean_env, run
+from conftest import BIN, Result, clean_env, invoke, run
 
 AREAS = ("sales", "ev", "stakes", "timeline", "plants")
 COMMAND: dict[str, tuple[str, ...]] = {
@@ -62,8 +62,14 @@ def assert_data_error(r: Result, area: str, *needles: str) -> None:
         assert n in r.err, (n, r.err)
 
 
-def alliance(data: Path, area: str, timeout: float = 30) -> Result:
-    return run("--data", str(data), *COMMAND[area], timeout=timeout)
+def alliance(data: Path, area: str) -> Result:
+    """The area's command over ``data``, in-process (the same result as the installed command:
+    test_missing_file and test_not_json hold the two equal)."""
+    return invoke("--data", str(data), *COMMAND[area])
+
+
+def installed(data: Path, area: str) -> Result:
+    return run("--data", str(data), *COMMAND[area])
 
 
 # --- the file itself -----------------------------------------------------------------------
@@ -72,7 +78,10 @@ def alliance(data: Path, area: str, timeout: float = 30) -> Result:
 @pytest.mark.parametrize("area", AREAS)
 def test_missing_file(data_copy: Path, area: str) -> None:
     (data_copy / f"{area}.json").unlink()
-    assert_data_error(alliance(data_copy, area), area)
+    r = alliance(data_copy, area)
+    assert_data_error(r, area)
+    sub = installed(data_copy, area)
+    assert (sub.code, sub.out, sub.err) == (r.code, r.out, r.err)
 
 
 @pytest.mark.parametrize("area", AREAS)
@@ -161,7 +170,8 @@ def test_fifo_is_refused_not_waited_on(data_copy: Path) -> None:
     (data_copy / "timeline.json").unlink()
     os.mkfifo(data_copy / "timeline.json")
     try:
-        r = alliance(data_copy, "timeline", timeout=5)
+        r = run("--data", str(data_copy), *COMMAND["timeline"], timeout=5)  # a process: it
+        # can be stopped if it blocks
     except subprocess.TimeoutExpired:
         pytest.fail("alliance --data DIR timeline blocks forever on a FIFO timeline.json")
     assert_data_error(r, "timeline")
@@ -225,7 +235,11 @@ def test_not_json(data_copy: Path, area: str, kind: str) -> None:
         "null": b"null",
         "python-literal": raw.replace(b"null", b"None", 1),
     }[kind])
-    assert_data_error(alliance(data_copy, area), area)
+    r = alliance(data_copy, area)
+    assert_data_error(r, area)
+    if kind == "garbage":
+        sub = installed(data_copy, area)
+        assert (sub.code, sub.out, sub.err) == (r.code, r.out, r.err)
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400", "-1e400"])

@@ -72,7 +72,7 @@ def json_of(*cmd: str) -> list[dict[str, Any]]:
     return rows
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every command's csv, json and jsonl, and the three exports, written once."""
     where = tmp_path_factory.mktemp("clients")
@@ -342,7 +342,7 @@ def test_frictionless_validates_the_data_package(out: Path) -> None:
 # --- Datasette ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def datasette(out: Path) -> Iterator[str]:
     """Datasette on 127.0.0.1, on a port it chooses; waited for by its log line, stopped by PID."""
     p = subprocess.Popen([str(tool("datasette")), "serve", str(out / "a.db"), "-m",

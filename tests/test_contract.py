@@ -1,7 +1,9 @@
 """The promise of docs/cli-contract.md, checked through the installed ``alliance``.
 
-Pipes, terminals, encodings and exit codes are only real in a subprocess, so every test here runs
-the console script (``conftest.run`` or a shell pipeline) and reads raw bytes back.
+Pipes, terminals, encodings, signals and exit codes are only real in a subprocess, so those tests
+run the console script (``conftest.run``, a pty or a shell pipeline) and read raw bytes back.
+What the default environment prints is the same in-process (``ok``), and
+test_the_installed_command_prints_what_the_tests_read holds the two equal, byte for byte.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from conftest import (
     clean_env,
     csv_cell,
     csv_rows,
+    invoke,
     pty_run,
     run,
     timeline_copy,
@@ -77,8 +80,27 @@ def ok(*args: str, env: dict[str, str] | None = None) -> bytes:
 
 @functools.lru_cache(maxsize=512)
 def _ok_default(args: tuple[str, ...]) -> bytes:
-    """The same command in the default environment gives the same bytes: run it once."""
-    return _ok(args, None)
+    """The same command in the default environment gives the same bytes: run it once, in-process
+    (what a pipe would read from the installed command; the test below holds them equal)."""
+    r = invoke(*args)
+    assert r.code == 0, f"alliance {' '.join(args)} -> exit {r.code}: {r.err}"
+    return r.raw
+
+
+IN_PROCESS_CHECKED = [*((*c, "-f", "csv") for c in COMMANDS), *COMMANDS,
+                      *((*COMMANDS[i], *extra) for i, extra in enumerate((
+                          ("-f", "json"), ("-f", "jsonl"), ("-f", "tsv"), ("--wide",),
+                          ("-f", "csv", "--no-header"), ("-f", "tsv", "--no-header"),
+                          ("-f", "markdown"), ("-f", "grid"), ("-f", "html"), ("--no-color",),
+                          ("--wide", "--no-color"), ("-f", "json"), ("-f", "jsonl"),
+                          ("-f", "tsv"))))]
+
+
+@pytest.mark.parametrize("args", IN_PROCESS_CHECKED, ids=" ".join)
+def test_the_installed_command_prints_what_the_tests_read(args: tuple[str, ...]) -> None:
+    r = run(*args)
+    assert (r.code, r.err) == (0, ""), r.err
+    assert r.raw == _ok_default(args)
 
 
 def _ok(args: tuple[str, ...], env: dict[str, str] | None) -> bytes:
@@ -115,15 +137,19 @@ def shell(script: str, *args: str, env: dict[str, str] | None = None,
 # --- large datasets (module-scoped: built once) --------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def big_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A timeline of 20,000 events: megabytes of csv/json, far beyond a pipe's buffer."""
-    return timeline_copy(tmp_path_factory.mktemp("big") / "data", 20_000)
+    """A timeline of BIG events: 1.4 MB of csv, 2 MB of json, 2 MB of table, all far beyond a
+    pipe's buffer (64 KiB) and the program's own chunk."""
+    return timeline_copy(tmp_path_factory.mktemp("big") / "data", BIG)
 
 
-@pytest.fixture(scope="module")
+BIG = 6_000
+
+
+@pytest.fixture(scope="session")
 def mid_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A timeline of 3,000 events: a table of ~1.5 MB (20,000 rows take rich ~20 s to draw)."""
+    """A timeline of 3,000 events: a table of about 1 MB, for the tests of tables."""
     return timeline_copy(tmp_path_factory.mktemp("mid") / "data", 3_000)
 
 
@@ -176,7 +202,7 @@ def test_full_pipe_still_delivers_every_row(big_data: Path) -> None:
     """The early-exit handling must not cost rows when the reader does read everything."""
     p = shell('"$@" | wc -l', str(BIN), "--data", str(big_data), "timeline", "-f", "csv")
     assert p.returncode == 0 and p.stderr == b""
-    assert int(p.stdout) == 20_001
+    assert int(p.stdout) == BIG + 1
 
 
 # --- Ctrl-C ---------------------------------------------------------------------------------
@@ -264,11 +290,17 @@ ENCODINGS: dict[str, dict[str, str]] = {
         "plants-json"])
 def test_machine_output_is_utf8_whatever_the_encoding(cmd: tuple[str, ...], fmt: str,
                                                       enc: str) -> None:
-    reference = ok(*cmd, "-f", fmt, env=clean_env(LANG="C.UTF-8", LC_ALL="C.UTF-8"))
+    reference = _in_utf8_locale((*cmd, "-f", fmt))
     raw = ok(*cmd, "-f", fmt, env=clean_env(**ENCODINGS[enc]))
     text = raw.decode("utf-8")  # strict: machine formats are always UTF-8
     assert "\u2013" in text  # "Renault–Nissan", "2010–2015": an en dash, never '?'
     assert raw == reference  # byte-identical whatever the locale
+
+
+@functools.lru_cache(maxsize=16)
+def _in_utf8_locale(args: tuple[str, ...]) -> bytes:
+    """The installed command's bytes in a UTF-8 locale: run once per command and format."""
+    return ok(*args, env=clean_env(LANG="C.UTF-8", LC_ALL="C.UTF-8"))
 
 
 TABLE_ENC_CMDS = [("sales", "--year", "2017"), ("stakes",), ("timeline",), ("plants",)]

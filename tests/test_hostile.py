@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conftest import clean_env, csv_cell, csv_rows, run, tsv_unescape
+from conftest import clean_env, csv_cell, csv_rows, invoke, run, tsv_unescape
 
 LONG = "W" * 10_000
 MARKUP = ["[/]", "[bold]x[/bold]", "[link=http://evil]x[/link]"]
@@ -80,7 +80,7 @@ def _poison(area: str, doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from importlib import resources
 
@@ -96,10 +96,21 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @functools.lru_cache(maxsize=256)
 def _out(data: str, args: tuple[str, ...]) -> bytes:
-    r = run("--data", data, *args)
+    # In-process: the same bytes as the installed command (the test below holds them equal for
+    # every case), at a fraction of a start-up each.
+    r = invoke("--data", data, *args)
     assert r.code == 0, f"alliance {' '.join(args)} -> exit {r.code}: {r.err[:500]}"
     assert r.err == "", r.err[:500]
     return r.raw
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv"])
+def test_the_installed_command_prints_the_same_bytes(hostile: Path, fmt: str) -> None:
+    for case in CASE_IDS:
+        args = (*CASES[case][0], "-f", fmt)
+        r = run("--data", str(hostile), *args)
+        assert (r.code, r.err) == (0, ""), (case, r.err[:300])
+        assert r.raw == out(hostile, *args), case
 
 
 def out(data: Path, *args: str) -> bytes:

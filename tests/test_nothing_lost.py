@@ -11,17 +11,16 @@ from __future__ import annotations
 import json
 import os
 import resource
-import select
+import shutil
 import signal
 import sqlite3
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import BIN, clean_env, csv_rows, invoke, pty_run, run, timeline_copy, tty_env
+from conftest import BIN, clean_env, csv_rows, invoke, pty_run, run, tty_env
 
 
 def snapshot(where: Path) -> dict[str, bytes]:
@@ -118,14 +117,21 @@ def test_replacing_keeps_permissions_and_creates_with_the_umask(tmp_path: Path) 
 # --- all or nothing: validation, a full disk, Ctrl-C -------------------------------------------
 
 
-def _outputs(tmp_path: Path) -> Path:
-    """A directory holding a good database, a csv export and an init-data copy."""
-    out = tmp_path / "out"
+@pytest.fixture(scope="session")
+def made_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory holding a good database, a csv export and an init-data copy, made once."""
+    out = tmp_path_factory.mktemp("outputs") / "out"
     out.mkdir()
     for args in (["export", "--sqlite", "a.db"], ["export", "--dir", "tables", "-f", "csv"],
                  ["init-data", "mine"]):
         assert run(*args, cwd=out).code == 0
     return out
+
+
+@pytest.fixture
+def outputs(made_outputs: Path, tmp_path: Path) -> Path:
+    """A copy of ``made_outputs`` (bytes and modes) for one test to try to damage."""
+    return Path(shutil.copytree(made_outputs, tmp_path / "out", symlinks=True))
 
 
 EXPORTS = {
@@ -137,8 +143,8 @@ EXPORTS = {
 
 @pytest.mark.parametrize("which", ["sqlite", "dir"])
 def test_a_dataset_that_fails_validation_changes_nothing_under_force(which: str, data_copy: Path,
-                                                                    tmp_path: Path) -> None:
-    out = _outputs(tmp_path)
+                                                                    outputs: Path) -> None:
+    out = outputs
     before = snapshot(out)
     doc = json.loads((data_copy / "plants.json").read_text("utf-8"))
     doc["plants"][0]["capacity"] = -5
@@ -156,9 +162,9 @@ def _limited(limit: int) -> Any:
 
 @pytest.mark.parametrize("which", list(EXPORTS))
 def test_a_full_disk_leaves_the_old_output_and_no_partial_file(which: str,
-                                                               tmp_path: Path) -> None:
+                                                               outputs: Path) -> None:
     """RLIMIT_FSIZE makes any write past 20 KB fail, as a full disk would."""
-    out = _outputs(tmp_path)
+    out = outputs
     before = snapshot(out)
     p = subprocess.run([str(BIN), *EXPORTS[which]], capture_output=True, env=clean_env(),
                        cwd=out, timeout=60, preexec_fn=_limited(20_000))
@@ -168,35 +174,67 @@ def test_a_full_disk_leaves_the_old_output_and_no_partial_file(which: str,
     assert snapshot(out) == before
 
 
-@pytest.fixture(scope="module")
-def slow_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A timeline large enough that writing it takes a moment to interrupt."""
-    return timeline_copy(tmp_path_factory.mktemp("slow") / "data", 60_000)
+# A driver that runs the real entry point and stops the export at a chosen moment of its writing:
+# it tells the test, on a pipe of its own, that it has got there, then blocks until Ctrl-C. So
+# the signal lands exactly there, on any machine and under any load: no race, no sleep, and no
+# dataset large enough to be slow.
+PAUSE_DRIVER = """
+import os, sys
+ready, hold, moment = int(sys.argv.pop(1)), int(sys.argv.pop(1)), sys.argv.pop(1)
+def pause():
+    os.write(ready, b"r")
+    os.read(hold, 1)  # nothing is ever written here: only Ctrl-C ends the wait
+from alliancecli import safefiles
+if moment == "temporary-file-made":
+    make = safefiles._temp_file
+    def made(target):
+        path = make(target)
+        pause()
+        return path
+    safefiles._temp_file = made
+else:  # "first-file-written": the first temporary file is written in full and flushed
+    fsync = os.fsync
+    def synced(fd):
+        fsync(fd)
+        pause()
+    os.fsync = synced
+sys.argv[0] = "alliance"
+from alliancecli.entry import run
+run()
+"""
 
 
-@pytest.mark.parametrize("which", ["sqlite", "dir"])
-def test_ctrl_c_in_the_middle_of_an_export_leaves_the_old_output(which: str, slow_data: Path,
-                                                                 tmp_path: Path) -> None:
-    """Interrupted once its temporary file exists (waited for, not slept for)."""
-    out = _outputs(tmp_path)
+@pytest.mark.parametrize("moment", ["temporary-file-made", "first-file-written"])
+@pytest.mark.parametrize("which", ["sqlite", "dir", "init-data"])
+def test_ctrl_c_in_the_middle_of_an_export_leaves_the_old_output(which: str, moment: str,
+                                                                 outputs: Path) -> None:
+    """Interrupted while its temporary files are being written (waited for, not slept for)."""
+    out = outputs
     before = snapshot(out)
-    where = out if which == "sqlite" else out / "tables"
-    p = subprocess.Popen([str(BIN), "--data", str(slow_data), *EXPORTS[which]],
+    ready_r, ready_w = os.pipe()
+    hold_r, hold_w = os.pipe()
+    p = subprocess.Popen([str(BIN.parent / "python"), "-c", PAUSE_DRIVER, str(ready_w),
+                          str(hold_r), moment, *EXPORTS[which]],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=clean_env(),
-                         cwd=out)
-    deadline = time.monotonic() + 60
-    while not any(n.endswith(".tmp") for n in os.listdir(where)):
-        assert p.poll() is None, "the export ended before it could be interrupted"
-        assert time.monotonic() < deadline
-        select.select([], [], [], 0.001)
-    p.send_signal(signal.SIGINT)
-    _, err = p.communicate(timeout=60)
+                         cwd=out, pass_fds=(ready_w, hold_r))
+    os.close(ready_w)
+    os.close(hold_r)
+    try:
+        with os.fdopen(ready_r, "rb") as ready:
+            assert ready.read(1) == b"r", p.communicate(timeout=60)[1].decode()
+        assert any(n.endswith(".tmp") or ".tmp" in n for n in
+                   (str(q.relative_to(out)) for q in out.rglob("*"))), "no temporary file"
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+    finally:
+        os.close(hold_w)
     assert p.returncode == 130, err
-    assert snapshot(out) == before
+    assert err == b"\n", err
+    assert snapshot(out) == before  # the old output byte for byte, and no temporary file
 
 
-def test_a_completed_export_replaces_every_file(tmp_path: Path) -> None:
-    out = _outputs(tmp_path)
+def test_a_completed_export_replaces_every_file(outputs: Path) -> None:
+    out = outputs
     assert run("export", "--dir", "tables", "-f", "json", cwd=out).code == 0
     assert sorted(p.name for p in (out / "tables").iterdir()) == sorted(
         [f"{t}.csv" for t in TABLES] + [f"{t}.json" for t in TABLES])

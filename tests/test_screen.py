@@ -2,8 +2,9 @@
 
 The installed package runs with its stdout on a pty (the same isatty, ioctl width and line
 discipline as a terminal); pyte, a terminal emulator, turns the bytes into the screen a person
-would read. One child process renders every case (it resizes its terminal between them), so
-hundreds of screens cost one start-up.
+would read. One child process renders every case of a command (it resizes its terminal between
+them), so a command's dozen screens cost one start-up; the tests of one command run on one xdist
+worker (a group per command), so the commands' screens are drawn in parallel and once each.
 """
 
 from __future__ import annotations
@@ -60,8 +61,6 @@ for cols, rows, args in json.loads(sys.argv[1]):
     os.write(1, b"\0SCREEN-END\0")
 print(json.dumps(codes), file=sys.stderr)
 """
-# Every test here reads the same rendered screens: keep them on one xdist worker.
-pytestmark = pytest.mark.xdist_group("screens")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 RECORD = re.compile(r"^── (\d+ of \d+|Total) ─+$")
 
@@ -110,11 +109,22 @@ def _render(cases: Sequence[Case]) -> dict[Case, Shown]:
     return shown
 
 
-@pytest.fixture(scope="module")
-def screens() -> dict[Case, Shown]:
+@functools.cache
+def _rendered(command: tuple[str, ...]) -> dict[Case, Shown]:
     if not BIN.exists():
         pytest.fail(f"the alliance command is not installed beside {sys.executable}")
-    return _render(CASES)
+    return _render([c for c in CASES if c.command == command])
+
+
+def screen_of(case: Case) -> Shown:
+    """The screen of one case, drawn with the rest of its command's on first use."""
+    return _rendered(case.command)[case]
+
+
+def by_command(values: Sequence[Any], command: Any = lambda v: v) -> list[Any]:
+    """Parameters whose tests run on the worker that draws their command's screens."""
+    return [pytest.param(v, marks=pytest.mark.xdist_group("screens " + " ".join(command(v))),
+                         id=v.id if isinstance(v, Case) else " ".join(v)) for v in values]
 
 
 # --- what a screen must show ---------------------------------------------------------------
@@ -211,16 +221,15 @@ def _check(case: Case, got: Shown) -> None:
         assert len(lines) <= 4 * len(rows) + 2 * footnotes + 30, (len(lines), len(rows))
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_every_value_is_whole_on_screen(case: Case, screens: dict[Case, Shown]) -> None:
-    _check(case, screens[case])
+@pytest.mark.parametrize("case", by_command(CASES, lambda c: c.command))
+def test_every_value_is_whole_on_screen(case: Case) -> None:
+    _check(case, screen_of(case))
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
-def test_80_columns_is_a_table_with_each_row_identity(command: tuple[str, ...],
-                                                      screens: dict[Case, Shown]) -> None:
+@pytest.mark.parametrize("command", by_command(COMMANDS))
+def test_80_columns_is_a_table_with_each_row_identity(command: tuple[str, ...]) -> None:
     """At 80 columns the default view is a table, not the record layout, and shows its rows."""
-    lines = screens[Case(command, "default", 80)].lines
+    lines = screen_of(Case(command, "default", 80)).lines
     assert not any(RECORD.match(line) for line in lines), "\n".join(lines[:20])
     first = _json_rows(command)[0]
     rule = next(i for i, line in enumerate(lines) if line and set(line) == {"─"})
@@ -231,22 +240,21 @@ def test_80_columns_is_a_table_with_each_row_identity(command: tuple[str, ...],
     assert any(shown.split()[0] in line for line in lines), (key, value)
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
-def test_golden_screen_at_80_columns(command: tuple[str, ...],
-                                     screens: dict[Case, Shown]) -> None:
+@pytest.mark.parametrize("command", by_command(COMMANDS))
+def test_golden_screen_at_80_columns(command: tuple[str, ...]) -> None:
     path = GOLDEN / ("_".join(command).replace("-", "").replace(" ", "_") + ".txt")
-    got = "\n".join(screens[Case(command, "default", 80)].lines) + "\n"
+    got = "\n".join(screen_of(Case(command, "default", 80)).lines) + "\n"
     if os.environ.get("ALLIANCE_REGEN_GOLDEN"):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(got, "utf-8")
     assert got == path.read_text("utf-8")
 
 
-def test_forty_columns_turns_every_wide_table_into_records(screens: dict[Case, Shown]) -> None:
-    for command in COMMANDS:
-        lines = screens[Case(command, "default", 40)].lines
-        if max(len(line) for line in lines) > 40:
-            pytest.fail(f"{command}: a line is wider than the terminal")
+@pytest.mark.parametrize("command", by_command(COMMANDS))
+def test_forty_columns_turns_every_wide_table_into_records(command: tuple[str, ...]) -> None:
+    lines = screen_of(Case(command, "default", 40)).lines
+    if max(len(line) for line in lines) > 40:
+        pytest.fail(f"{command}: a line is wider than the terminal")
 
 
 # --- the pager -------------------------------------------------------------------------------
