@@ -62,6 +62,8 @@ for cols, rows, args in json.loads(sys.argv[1]):
 print(json.dumps(codes), file=sys.stderr)
 """
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+"""A colour or style: it changes how characters look, never where they are."""
 RECORD = re.compile(r"^── (\d+ of \d+|Total) ─+$")
 
 
@@ -81,9 +83,49 @@ class Shown(NamedTuple):
     """The screen, line by line, trailing blanks removed."""
     raw_lines: list[str]
     """What the program wrote, escape codes removed, before the terminal wrapped anything."""
+    raw: bytes
+    """What the program wrote."""
 
 
 CASES = [Case(c, v, w) for c in COMMANDS for v in VARIANTS for w in VARIANT_WIDTHS[v]]
+
+
+def emulated(chunk: bytes, width: int) -> list[str]:
+    """The screen pyte shows for ``chunk``, line by line, trailing blanks removed."""
+    # Room for every line written, wrapped lines too (nothing may scroll off the top), and no
+    # more: pyte's cost grows with the screen's size.
+    cells = (sum(max(pyte.screens.wcwidth(c), 0) for c in line)
+             for line in SGR.sub("", chunk.decode("utf-8")).split("\n"))
+    screen = pyte.Screen(width, sum(1 + max(n - 1, 0) // width for n in cells) + 2)
+    pyte.ByteStream(screen).feed(chunk)
+    lines = [line.rstrip() for line in screen.display]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _one_cell_each(line: str) -> bool:
+    """Every character takes one cell, as pyte (and a terminal) counts cells."""
+    return (line.isascii() and line.isprintable()) or all(
+        pyte.screens.wcwidth(c) == 1 for c in line)
+
+
+def displayed(chunk: bytes, width: int) -> list[str]:
+    """``emulated(chunk, width)``, at a fraction of the cost: a line of printable characters of
+    one cell each that fits the width is shown as it is (its colours aside), so only the other
+    lines go through pyte, one by one (test_the_quick_path_shows_what_pyte_shows holds this)."""
+    text = SGR.sub("", chunk.decode("utf-8"))
+    if not text.endswith("\r\n") or "\x1b" in text or "\r" in text.replace("\r\n", ""):
+        return emulated(chunk, width)  # anything but colours and line ends: all through pyte
+    lines: list[str] = []
+    for line in text.split("\r\n")[:-1]:
+        if len(line) <= width and _one_cell_each(line):
+            lines.append(line.rstrip())
+        else:
+            lines.extend(emulated(line.encode("utf-8") + b"\r\n", width) or [""])
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
 
 
 def _render(cases: Sequence[Case]) -> dict[Case, Shown]:
@@ -96,16 +138,9 @@ def _render(cases: Sequence[Case]) -> dict[Case, Shown]:
     assert len(chunks) == len(cases) + 1 and chunks[-1] == b""
     shown = {}
     for case, chunk, rc in zip(cases, chunks, codes, strict=False):
-        # Room for every line written (none is wider than the screen; a test checks that),
-        # and no more: pyte's cost grows with the screen's size.
-        screen = pyte.Screen(case.width, chunk.count(b"\n") + 2)
-        stream = pyte.ByteStream(screen)
-        stream.feed(chunk)
-        lines = [line.rstrip() for line in screen.display]
-        while lines and not lines[-1]:
-            lines.pop()
         text = ANSI.sub("", chunk.decode("utf-8"))
-        shown[case] = Shown(rc, lines, text.replace("\r\n", "\n").split("\n"))
+        shown[case] = Shown(rc, displayed(chunk, case.width),
+                            text.replace("\r\n", "\n").split("\n"), chunk)
     return shown
 
 
@@ -248,6 +283,25 @@ def test_golden_screen_at_80_columns(command: tuple[str, ...]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(got, "utf-8")
     assert got == path.read_text("utf-8")
+
+
+@pytest.mark.parametrize("command", by_command(COMMANDS))
+def test_the_quick_path_shows_what_pyte_shows(command: tuple[str, ...]) -> None:
+    """The command's screens at 40 and 80 columns and --wide at 80, whole through pyte, are
+    what ``displayed`` makes of them."""
+    for case in (Case(command, "default", 40), Case(command, "default", 80),
+                 Case(command, "wide", 80)):
+        got = screen_of(case)
+        assert got.lines == emulated(got.raw, case.width), case.id
+
+
+def test_the_quick_path_hands_pyte_what_is_not_plain() -> None:
+    wide = "日本語の見出し" * 3  # 42 cells in 21 characters: pyte wraps it at 40 columns
+    chunk = f"\x1b[1mab\x1b[0m\r\n{wide}\r\n\tx\r\n".encode()
+    assert displayed(chunk, 40) == emulated(chunk, 40) == ["ab", wide[:20], wide[20:],
+                                                           "        x"]
+    moved = b"abc\x1b[2Dz\r\n"  # a cursor movement: the whole chunk goes through pyte
+    assert displayed(moved, 40) == emulated(moved, 40) == ["azc"]
 
 
 @pytest.mark.parametrize("command", by_command(COMMANDS))
