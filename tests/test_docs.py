@@ -21,7 +21,7 @@ ALL = [[c] for c in COMMANDS] + SUBCOMMANDS
 
 @pytest.mark.parametrize("cmd", ALL, ids=" ".join)
 def test_every_command_has_help_with_examples(cmd: list[str]) -> None:
-    r = run(*cmd, "--help", env=None)
+    r = invoke(*cmd, "--help")
     assert r.code == 0, r.err
     assert "Examples:" in r.out
     assert f"alliance {' '.join(cmd)}" in r.out  # the examples use the command itself
