@@ -105,3 +105,7 @@ def test_made_keys_are_whole_words_unique_and_the_last_field() -> None:
                    "2019-renault-nissan-societe-generale", "record", "1999",
                    "2010-a-b-c-d-e-f-g-h-i-j-k-l-m-n-o-p"]
     assert all(len(k) <= loader.KEY_LENGTH for k in got)
+    # a suffix already taken, by a repeat or by a key of its own, is skipped
+    assert loader.keys(["x", "x", "x 2", "x"]) == ["x", "x-2", "x-2-2", "x-3"]
+    assert loader.keys(["x 2", "x", "x", "x"]) == ["x-2", "x", "x-3", "x-4"]
+    assert loader.keys(["a"] * 1000)[-1] == "a-1000"
