@@ -12,7 +12,7 @@ import struct
 import subprocess
 import sys
 import termios
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -187,3 +187,30 @@ def timeline_copy(dest: Path, events: int) -> Path:
     doc["events"] = [dict(base[i % len(base)]) for i in range(events)]
     (dest / "timeline.json").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
     return dest
+
+
+VIEWS: list[tuple[str, ...]] = [
+    ("sales",),
+    ("sales", "--year", "2017"),
+    ("sales", "--by", "year"),
+    ("sales", "--summary"),
+    ("ev", "milestones"),
+    ("ev", "models"),
+    ("ev", "models", "--history"),
+    ("ev", "pace"),
+    ("stakes",),
+    ("stakes", "--history"),
+    ("stakes", "--as-of", "2010"),
+    ("timeline",),
+    ("plants",),
+    ("plants", "--by", "country"),
+]
+"""Every command and view that answers from records, each giving rows with the bundled data."""
+
+
+def edit(data: Path, area: str, change: Callable[[Any], None]) -> None:
+    """Change one file of a data directory in place: ``change`` edits its parsed JSON."""
+    path = data / f"{area}.json"
+    doc = json.loads(path.read_text("utf-8"))
+    change(doc)
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), "utf-8")

@@ -29,6 +29,7 @@ import pytest
 
 from conftest import (
     BIN,
+    VIEWS,
     clean_env,
     csv_cell,
     csv_rows,
@@ -40,23 +41,8 @@ from conftest import (
     tty_env,
 )
 
-# Every command and view the contract covers; each gives rows with the bundled data.
-COMMANDS: list[tuple[str, ...]] = [
-    ("sales",),
-    ("sales", "--year", "2017"),
-    ("sales", "--by", "year"),
-    ("sales", "--summary"),
-    ("ev", "milestones"),
-    ("ev", "models"),
-    ("ev", "models", "--history"),
-    ("ev", "pace"),
-    ("stakes",),
-    ("stakes", "--history"),
-    ("stakes", "--as-of", "2010"),
-    ("timeline",),
-    ("plants",),
-    ("plants", "--by", "country"),
-]
+# Every command and view the contract covers.
+COMMANDS = VIEWS
 CMD_IDS = [" ".join(c) for c in COMMANDS]
 MACHINE = ("csv", "tsv", "json", "jsonl")
 ESC = b"\x1b"

@@ -21,7 +21,7 @@ import pytest
 
 from alliancecli import api, loader
 from alliancecli.loader import load_ev, load_plants, load_sales, load_stakes, load_timeline
-from conftest import ARTICLE, SEEDS, Result, clean_env, invoke, run
+from conftest import ARTICLE, SEEDS, Result, clean_env, edit, invoke, run
 
 AREAS = ("sales", "ev", "stakes", "timeline", "plants")
 SEED = "000_d899d992310475ac.txt"
@@ -77,13 +77,6 @@ def schema() -> dict[str, list[tuple[str, str]]]:
         if row["type"] != "FTS5":
             out.setdefault(row["table"], []).append((row["column"], row["type"]))
     return out
-
-
-def edit(data: Path, area: str, change: Callable[[Any], None]) -> None:
-    path = data / f"{area}.json"
-    doc = json.loads(path.read_text("utf-8"))
-    change(doc)
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), "utf-8")
 
 
 def record(doc: Any, key: str, id_: str) -> dict[str, Any]:

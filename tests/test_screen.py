@@ -21,24 +21,11 @@ from typing import Any, NamedTuple
 import pyte
 import pytest
 
-from conftest import BIN, invoke, pty_run, run, timeline_copy, tty_env
+from conftest import BIN, VIEWS, invoke, pty_run, run, timeline_copy, tty_env
 
 WIDTHS = (40, 60, 80, 100, 120, 200)
 COMMANDS: list[tuple[str, ...]] = [
-    ("sales",),
-    ("sales", "--year", "2017"),
-    ("sales", "--by", "year"),
-    ("sales", "--summary"),
-    ("ev", "milestones"),
-    ("ev", "models"),
-    ("ev", "models", "--history"),
-    ("ev", "pace"),
-    ("stakes",),
-    ("stakes", "--history"),
-    ("stakes", "--as-of", "2010"),
-    ("timeline",),
-    ("plants",),
-    ("plants", "--by", "country"),
+    *VIEWS,
     ("check",),
     ("sources",),
     ("about",),

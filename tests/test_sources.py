@@ -7,13 +7,12 @@ import csv
 import datetime
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, Result, clean_env, invoke
+from conftest import FIXTURES, Result, clean_env, edit, invoke
 
 GOLDEN = Path(__file__).parent / "golden" / "article-only"
 # The answers of the article-only dataset, as they stood before other sources were added
@@ -59,13 +58,6 @@ def ok(*args: str) -> Result:
 def json_rows(*args: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = json.loads(ok(*args, "-f", "json").out)
     return rows
-
-
-def edit(data: Path, area: str, change: Callable[[Any], None]) -> None:
-    path = data / f"{area}.json"
-    doc = json.loads(path.read_text("utf-8"))
-    change(doc)
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), "utf-8")
 
 
 def data_error(r: Result, *needles: str) -> None:
