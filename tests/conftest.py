@@ -141,16 +141,20 @@ def tsv_unescape(field: str) -> str:
 
 
 def pty_run(args: Sequence[str], env: dict[str, str], cols: int = 200, rows: int = 50,
-            program: Sequence[str] | None = None) -> tuple[int, bytes, bytes]:
-    """Run alliance (or ``program``) with stdout on a pseudo-terminal of the given size.
+            program: Sequence[str] | None = None,
+            terminal: str = "stdout") -> tuple[int, bytes, bytes]:
+    """Run alliance (or ``program``) with stdout (or stderr, ``terminal="stderr"``) on a
+    pseudo-terminal of the given size; return (exit, what the terminal got, the other stream).
 
-    stderr is a pipe; the terminal is read until the child closes it, so no output is lost
-    and nothing waits for a guessed time.
+    The other stream is a pipe; the terminal is read until the child closes it, so no output
+    is lost and nothing waits for a guessed time.
     """
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    on_pty = terminal == "stderr"
     p = subprocess.Popen([*(program or [str(BIN)]), *args], stdin=subprocess.DEVNULL,
-                         stdout=slave, stderr=subprocess.PIPE, env=env, cwd="/")
+                         stdout=subprocess.PIPE if on_pty else slave,
+                         stderr=slave if on_pty else subprocess.PIPE, env=env, cwd="/")
     os.close(slave)
     chunks: list[bytes] = []
     while True:
@@ -162,10 +166,11 @@ def pty_run(args: Sequence[str], env: dict[str, str], cols: int = 200, rows: int
             break
         chunks.append(chunk)
     os.close(master)
-    assert p.stderr is not None
-    err = p.stderr.read()
-    p.stderr.close()
-    return p.wait(timeout=60), b"".join(chunks), err
+    other = p.stdout if on_pty else p.stderr
+    assert other is not None
+    rest = other.read()
+    other.close()
+    return p.wait(timeout=60), b"".join(chunks), rest
 
 
 def tty_env(**extra: str) -> dict[str, str]:

@@ -864,28 +864,13 @@ def test_full_disk_is_a_one_line_error(fmt: str) -> None:
 
 def test_notes_go_to_stderr_only_when_it_is_a_terminal() -> None:
     """Machine formats: notes on a terminal stderr, none on a piped one, none with --quiet."""
-    args = [str(BIN), "sales", "--year", "2017", "-f", "csv"]
+    args = ["sales", "--year", "2017", "-f", "csv"]
     for quiet in (False, True):
-        master, slave = os.openpty()
-        p = subprocess.Popen(args + (["--quiet"] if quiet else []), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=slave, env=tty_env(), cwd="/")
-        os.close(slave)
-        chunks: list[bytes] = []
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        os.close(master)
-        assert p.stdout is not None
-        out = p.stdout.read()
-        p.stdout.close()
-        assert p.wait(timeout=60) == 0
+        code, terminal, out = pty_run(args + (["--quiet"] if quiet else []), tty_env(),
+                                      terminal="stderr")
+        assert code == 0
         assert out == ok("sales", "--year", "2017", "-f", "csv")  # stdout: data only
-        err = b"".join(chunks).decode("utf-8")
+        err = terminal.decode("utf-8")
         if quiet:
             assert "note:" not in err, err
         else:
