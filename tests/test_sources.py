@@ -303,7 +303,11 @@ def test_source_strips_the_corroboration_of_sources_not_chosen(disputed: Path) -
 def test_an_unknown_source_is_a_usage_error() -> None:
     r = invoke("sales", "--source", "nobody")
     assert r.code == 2 and r.out == ""
-    assert "--source: no source 'nobody' in the dataset" in r.err and "wikipedia" in r.err
+    assert r.err.count("\n") == 1 and len(r.err) < 200, r.err  # one line, not 400 ids
+    assert "--source: no source 'nobody' in the dataset" in r.err
+    assert "alliance sources lists the" in r.err
+    near = invoke("sales", "--source", "wikipdia")
+    assert near.code == 2 and "did you mean 'wikipedia'?" in near.err, near.err
 
 
 def test_the_api_takes_the_same_sources(article: Path) -> None:

@@ -122,7 +122,11 @@ def choose(where: loader.DataDir, ids: Iterable[str]) -> loader.DataDir:
             continue  # the command reports its own file's problem
     missing = sorted(chosen - known)
     if missing:
-        raise QueryError(f"--source: no source '{missing[0]}' in the dataset (sources: "
-                         f"{', '.join(sorted(known))}; see alliance sources)")
+        import difflib
+
+        close = difflib.get_close_matches(missing[0], sorted(known), n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+        raise QueryError(f"--source: no source '{missing[0]}' in the dataset; {hint}"
+                         f"alliance sources lists the {len(known)} ids")
     return where._replace(only=chosen)
 TABLES: dict[str, tuple[Area, Table]] = {t.name: (a, t) for a in AREAS for t in a.tables}
