@@ -836,6 +836,10 @@ def build_sales(where: DataDir) -> SalesData:
             raise f.fail("member", f"'{s.member}' is not in members ({', '.join(sorted(names))})")
         return s
 
+    def total(f: Fields) -> Total:
+        prov = _prov(f, sources)
+        return Total(f.year("year"), f.whole("units"), column(f, prov), prov)
+
     sales = _each(doc, "records", _label("records", "member", "year"),
                   ("year", "member", "units", "metric", "column", *PROV_KEYS), sale)
     sales.sort(key=lambda s: (s.year, s.member))
@@ -848,7 +852,7 @@ def build_sales(where: DataDir) -> SalesData:
         seen.add((s.year, s.member))
     totals = _each(doc, "totals", _label("totals", "year"),
                    ("year", "units", "column", *PROV_KEYS),
-                   lambda f: _total(f, _prov(f, sources), column))
+                   total)
     totals.sort(key=lambda t: t.year)
     _unique(doc, "totals", (str(t.year) for t in totals), "total for year")
     sums: dict[int, int] = {}
@@ -877,11 +881,6 @@ def build_sales(where: DataDir) -> SalesData:
     _unique(doc, "statements", (st.id for st in statements), "statement id")
     return SalesData(tuple(sources.values()), tuple(members), tuple(totals), tuple(sales),
                      tuple(statements), _omissions(doc, sources))
-
-
-def _total(f: Fields, prov: Provenance, column: Callable[[Fields, Provenance], str | None]
-           ) -> Total:
-    return Total(f.year("year"), f.whole("units"), column(f, prov), prov)
 
 
 def load_ev(where: DataDir | None = None) -> EvData:
@@ -1064,6 +1063,10 @@ def _opt_text(v: Any) -> bool:
     return v is None or (type(v) is str and bool(v.strip()))
 
 
+def _opt_plain(v: str | None) -> str | None:
+    return None if v is None else plain_spaces(v)
+
+
 def _quick_prov(item: dict[str, Any], sources: dict[str, Source]) -> Provenance | None:
     """Provenance for a record that is plainly valid; None means "check it field by field"."""
     section, quote, flags = item.get("section"), item.get("quote"), item.get("flags", [])
@@ -1071,17 +1074,13 @@ def _quick_prov(item: dict[str, Any], sources: dict[str, Source]) -> Provenance 
     if not V2_PROV_KEYS.isdisjoint(item):
         return None
     if type(src) is str:
-        src = src if src.isascii() else plain_spaces(src)
+        src = plain_spaces(src)
     if (type(src) is str and src in sources and sources[src].licence is not None
             and type(section) is str and section.strip()
             and quote and _texts(quote) and _opt_text(qualifier) and _opt_text(note)
             and type(flags) is list and FLAGS.issuperset(flags)):
-        # (x.isascii() first: an ASCII text has no odd spaces, and a str knows it is ASCII)
-        return Provenance(src, section if section.isascii() else plain_spaces(section),
-                          tuple(quote),
-                          qualifier if qualifier is None or qualifier.isascii() else
-                          plain_spaces(qualifier), tuple(flags),
-                          note if note is None or note.isascii() else plain_spaces(note))
+        return Provenance(src, plain_spaces(section), tuple(quote), _opt_plain(qualifier),
+                          tuple(flags), _opt_plain(note))
     return None
 
 
@@ -1108,10 +1107,8 @@ def _quick_event(item: Any, sources: dict[str, Source],
         prov = _quick_prov(item, sources)
         if prov is None:
             return None
-        return Event(date, note if note is None or note.isascii() else plain_spaces(note),
-                     text if text.isascii() else plain_spaces(text), tuple(tags), kind,
-                     tuple(members) if "".join(members).isascii() else
-                     tuple(plain_spaces(m) for m in members), prov)
+        return Event(date, _opt_plain(note), plain_spaces(text), tuple(tags), kind,
+                     tuple(map(plain_spaces, members)), prov)
     except (KeyError, TypeError, ValueError):
         return None
 
