@@ -32,7 +32,7 @@ def today() -> PartialDate:
     return PartialDate(d.year, d.month, d.day)
 
 
-def parse_as_of(records: StakesData, text: str | None) -> PartialDate | None:
+def parse_as_of(records: StakesData, text: str | None) -> PartialDate:
     """Check --as-of: any date from the first stake on; None means today."""
     if text is None:
         return today()
@@ -49,10 +49,8 @@ def parse_as_of(records: StakesData, text: str | None) -> PartialDate | None:
     return when
 
 
-def in_force(stake: Stake, when: PartialDate | None) -> bool:
-    """True if ``stake`` holds at the end of ``when`` (the latest state when None)."""
-    if when is None:
-        return stake.until is None
+def in_force(stake: Stake, when: PartialDate) -> bool:
+    """True if ``stake`` holds at the end of ``when``."""
     at = when.end()
     return stake.since.end() <= at and (stake.until is None or at < stake.until.end())
 
@@ -83,12 +81,9 @@ def stakes(records: StakesData, as_of: str | None = None, holder: Sequence[str] 
               and (history or in_force(s, when))]
     years = [y for s in records.stakes for y in (s.since.year, s.until.year if s.until else 0)
              if y]
-    at = "today" if as_of is None else f"the end of {when.iso}" if when else "the latest state"
-    if history:
-        title = "Alliance stakes: every change"
-    else:
-        title = f"Alliance stakes in force {at}" if as_of is None else \
-            f"Alliance stakes in force at {at}"
+    at = "today" if as_of is None else f"the end of {when.iso}"
+    title = ("Alliance stakes: every change" if history else
+             f"Alliance stakes in force {'' if as_of is None else 'at '}{at}")
     notes = []
     if any(s.prov.flags and "conflict" in s.prov.flags for s in chosen):
         notes.append("A flagged conflict: the source states one of these stakes with two "
@@ -98,7 +93,7 @@ def stakes(records: StakesData, as_of: str | None = None, holder: Sequence[str] 
         notes.append(f"{len(open_ended)} of these stakes have no recorded end; what the "
                      "sources looked up could not confirm about them is in --cite's "
                      "unconfirmed column.")
-    if not history and as_of is not None and when is not None and len(when.iso) < 10:
+    if not history and as_of is not None and len(when.iso) < 10:
         notes.append(f"--as-of {when.iso} means the state at {when.end().isoformat()}; a change "
                      "the source dates only by year or month counts as done by the end of it.")
     return Report(
