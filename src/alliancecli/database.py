@@ -7,7 +7,7 @@ import math
 import re
 import sqlite3
 import time
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .areas import AREAS, TABLES
 from .dates import PartialDate
@@ -291,8 +291,10 @@ def query(db: Database, sql: str, cite: bool = False) -> Report:
         raise QueryError("SQL: result columns must have distinct names (use AS to rename them)")
     typed = db.kinds()
     for i, n in enumerate(names):
-        if typed.get(n) == "list" and all(_is_list(r[i]) for r in rows):
-            rows = [(*r[:i], _list(r[i]), *r[i + 1:]) for r in rows]
+        if typed.get(n) == "list":
+            lists = [_as_list(r[i]) for r in rows]
+            if all(v is not _NOT_A_LIST for v in lists):
+                rows = [(*r[:i], v, *r[i + 1:]) for r, v in zip(rows, lists, strict=True)]
         elif typed.get(n) == "bool" and all(r[i] in (0, 1, None) for r in rows):
             rows = [(*r[:i], None if r[i] is None else bool(r[i]), *r[i + 1:]) for r in rows]
     columns = tuple(Column(n, typed.get(n) or _kind(n, [r[i] for r in rows]))
@@ -311,20 +313,23 @@ def _at(known: dict[int, Provenance], key: Value) -> Provenance | None:
     return known.get(key) if isinstance(key, int) else None
 
 
-def _is_list(v: Value) -> bool:
+_NOT_A_LIST = object()
+
+
+def _as_list(v: Value) -> Any:
+    """A JSON array of texts as the tuple the commands give, None as None; anything else is
+    _NOT_A_LIST (a computed column that only shares a list column's name)."""
     if v is None:
-        return True
+        return None
     if not isinstance(v, str) or not v.startswith("["):
-        return False
+        return _NOT_A_LIST
     try:
         got = json.loads(v)
     except ValueError:
-        return False
-    return isinstance(got, list) and all(isinstance(x, str) for x in got)
-
-
-def _list(v: Value) -> Value:
-    return None if v is None else tuple(json.loads(str(v)))
+        return _NOT_A_LIST
+    if not isinstance(got, list) or not all(isinstance(x, str) for x in got):
+        return _NOT_A_LIST
+    return tuple(got)
 
 
 def _cell(v: object) -> Value:
