@@ -139,42 +139,37 @@ def replace_files(directory: Path, files: dict[str, Callable[[BinaryIO], None]],
     """Write each ``files[name](stream)`` into ``directory``: every file or none of them.
 
     A directory that does not exist yet is written whole beside it and renamed into place.
-    In one that exists, each file is written beside its target and all are renamed at the end.
+    In one that exists, each file is written beside its target and all are renamed at the end
+    (``replace_paths``).
     """
-    exists = check_target(directory, force, directory=True)
-    targets = {name: directory / name for name in files}
-    if exists:
-        for target in targets.values():
-            check_target(target, force)
-    else:
-        directory.parent.mkdir(parents=True, exist_ok=True)
+    writes = {directory / name: _through_stream(write) for name, write in files.items()}
+    if check_target(directory, force, directory=True):
+        replace_paths(writes, force)
+        return
+    directory.parent.mkdir(parents=True, exist_ok=True)
     try:
-        if exists:
-            staged = {name: _temp_file(targets[name]) for name in files}
-        else:
-            with _sigint_held():
-                where = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp",
-                                              dir=directory.parent))
-                PENDING.add(str(where))
-            os.chmod(where, _mode(None, directory=True))
-            staged = {name: where / name for name in files}
-        for name, write in files.items():
-            if not exists:  # files made in the new directory get the umask's permissions
-                staged[name].touch(_mode(None))
-            with open(staged[name], "wb") as stream:
-                write(stream)
-                stream.flush()
-                os.fsync(stream.fileno())
         with _sigint_held():
-            if exists:
-                for name, temp in staged.items():
-                    check_target(targets[name], force)
-                    os.replace(temp, targets[name])
-                    PENDING.discard(str(temp))
-            else:
-                if os.path.lexists(directory):
-                    raise RefusalError(f"{directory} appeared while writing; nothing written")
-                os.rename(where, directory)
-                PENDING.discard(str(where))
+            where = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp",
+                                          dir=directory.parent))
+            PENDING.add(str(where))
+        os.chmod(where, _mode(None, directory=True))
+        for target, write in writes.items():
+            staged = where / target.name
+            staged.touch(_mode(None))  # files made in the new directory get the umask's
+            write(staged)
+            _fsync(staged)
+        with _sigint_held():
+            if os.path.lexists(directory):
+                raise RefusalError(f"{directory} appeared while writing; nothing written")
+            os.rename(where, directory)
+            PENDING.discard(str(where))
     finally:
         discard_pending()
+
+
+def _through_stream(write: Callable[[BinaryIO], None]) -> Callable[[Path], None]:
+    """A writer of a stream as a writer of a path (what replace_paths takes)."""
+    def to_path(path: Path) -> None:
+        with open(path, "wb") as stream:
+            write(stream)
+    return to_path
