@@ -49,8 +49,8 @@ def _member_notes(records: SalesData, years: range, members: Sequence[str] | Non
         if members and m.name not in members:
             continue
         gaps = [y for y in years if (y, m.name) not in reported]
-        before = [y for y in gaps if m.name not in expected(records, y)]
         after = [y for y in gaps if m.name in expected(records, y)]
+        before = [y for y in gaps if y not in after]
         if before and m.note:
             notes.append(f"{m.name}: no figure for {span(before)}. {m.note}")
         if after:
