@@ -135,9 +135,10 @@ _OUTPUT_PARAMS: list[tuple[str, Any, Any]] = [
         "--no-header", rich_help_panel=OUTPUT, help="Leave out the header row.")], False),
     ("cite", Annotated[bool, typer.Option(
         "--cite", rich_help_panel=OUTPUT,
-        help="Add source, quote, locator, description, corroboration and evidence columns: "
-             "the exact words (or where a source says it) behind each row, every other "
-             "source, and which value the evidence favours.")],
+        help="Add source, quote, locator, description, corroboration, evidence and "
+             "unconfirmed columns: the exact words (or where a source says it) behind each "
+             "row, every other source, which value the evidence favours, and what was "
+             "searched and not found.")],
      False),
     ("excel_safe", Annotated[bool, typer.Option(
         "--excel-safe", rich_help_panel=OUTPUT,
