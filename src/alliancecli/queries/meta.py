@@ -65,7 +65,7 @@ def sources(loaded: Mapping[str, Any]) -> Report:
                          "check lists every disagreement."])
 
 
-ABOUT_COLUMNS = (Column("area"), Column("records", "int"), Column("years"),
+ABOUT_COLUMNS = (Column("area"), Column("records", "int"), Column("years", "code"),
                  Column("latest", "date"), Column("sources", "int"), Column("covers"))
 
 
